@@ -56,6 +56,22 @@ public sealed class ContinuationTests
     }
 
     [Fact]
+    public void Only_instructions_with_empty_continuation_lines_warn()
+    {
+        var text = "FROM a\n\nRUN valid \\\n    continuation\n\nRUN something \\\n\n    following \\\n\n    more\n\n"
+            + "RUN another \\\n\n    thing\n\nRUN non-indented \\\n# comment\n   after\n\nRUN indented \\\n    # comment\n    comment\n";
+
+        var ast = DockerfileParser.Parse(text);
+
+        Assert.Equal(6, ast.Children.Count);
+        Assert.Collection(
+            ast.Warnings,
+            w => Assert.Contains("RUN something     following     more", w.Message),
+            w => Assert.Contains("RUN another     thing", w.Message));
+        Assert.Equal((6, 10), (ast.Warnings[0].StartLine, ast.Warnings[0].EndLine));
+    }
+
+    [Fact]
     public void A_continuation_at_end_of_file_ends_the_instruction()
     {
         var ast = DockerfileParser.Parse("FROM a\nRUN something \\");

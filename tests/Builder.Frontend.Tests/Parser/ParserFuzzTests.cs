@@ -83,7 +83,8 @@ public sealed class ParserFuzzTests
         var pieces = random.Next(1, 40);
         for (var i = 0; i < pieces; i++)
         {
-            sb.Append(random.Next(5) == 0 ? ((char)random.Next(0, 0x3000)).ToString() : Fragments[random.Next(Fragments.Length)]);
+            // Any UTF-16 unit, lone surrogates included, now and then.
+            sb.Append(random.Next(5) == 0 ? ((char)random.Next(0, 0x10000)).ToString() : Fragments[random.Next(Fragments.Length)]);
         }
         return sb.ToString();
     }
