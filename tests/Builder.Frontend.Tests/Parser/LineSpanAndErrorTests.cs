@@ -59,8 +59,13 @@ public sealed class LineSpanAndErrorTests
         var value = new string('x', 1 << 20);
         var text = "FROM a\nRUN echo " + value + " \\\n  tail\nENV K=" + value + "\nCOPY <<EOF /a\n" + value + "\nEOF\n";
 
+        var before = GC.GetAllocatedBytesForCurrentThread();
         var ast = DockerfileParser.Parse(text);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
+        // Linear work: a few copies of each line. Quadratic joining would allocate terabytes.
+        TestContext.Current.TestOutputHelper?.WriteLine($"parse of {text.Length} chars allocated {allocated} bytes");
+        Assert.True(allocated < 40L * text.Length * sizeof(char), $"allocated {allocated} bytes for {text.Length} chars");
         Assert.Equal("echo " + value + " " + "  tail", ast.Children[1].Arguments[0]);
         Assert.Equal(value, ast.Children[2].Arguments[1]);
         Assert.Equal(value + "\n", ast.Children[3].Heredocs[0].Content);
