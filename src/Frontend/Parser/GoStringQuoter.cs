@@ -38,7 +38,8 @@ internal static class GoStringQuoter
         }
         if (IsGoPrintable(rune))
         {
-            sb.Append(rune.ToString());
+            Span<char> units = stackalloc char[2];
+            sb.Append(units[..rune.EncodeToUtf16(units)]);
             return;
         }
         switch (v)

@@ -8,7 +8,7 @@ internal sealed record HeredocMarker(string Name, bool Expand, bool Chomp);
 
 /// <summary>
 /// Finds the heredoc markers of an instruction line: every shell word of the form
-/// <c>[n]&lt;&lt;[-]DELIM</c> with a non-empty delimiter that is a single word and holds no <c>&lt;</c>.
+/// <c>[n]&lt;&lt;[-][blanks]DELIM</c> with a non-empty delimiter that is a single word and holds no <c>&lt;</c>.
 /// Quoting any part of the delimiter (<c>&lt;&lt;'EOF'</c>, <c>&lt;&lt;"EOF"</c>) turns expansion off.
 /// </summary>
 internal static class HeredocMarkers
@@ -48,6 +48,10 @@ internal static class HeredocMarkers
         if (chomp)
         {
             i++;
+        }
+        while (i < word.Length && word[i] is ' ' or '\t' or '\n' or '\f' or '\r')
+        {
+            i++; // "<<  EOF": blanks between the operator and the delimiter
         }
         var delimiter = word[i..];
         if (delimiter.Length == 0 || delimiter.Contains('<'))

@@ -5,7 +5,8 @@ namespace Builder.Frontend.Parser;
 /// <summary>
 /// The slice of shell word splitting that heredoc detection needs, with BuildKit's settings for
 /// it: escape character always <c>\</c>, no variables set and unset ones left as written
-/// (<c>$X</c>, <c>${X:-y}</c> stay literal), optionally keeping quotes and escapes in the words.
+/// (<c>$X</c>, <c>${X:-y}</c> stay literal), optionally keeping quotes and escapes in the words,
+/// and <c>&lt;&lt;</c> glued to the blanks after it so <c>&lt;&lt;  EOF</c> is one word.
 /// A syntax error (unterminated quote, bad <c>${</c>) yields null. <c>${…}</c> nesting is limited,
 /// so hostile input cannot exhaust the stack; past the limit the text counts as a syntax error.
 /// </summary>
@@ -79,6 +80,14 @@ internal sealed class HeredocWordLexer
                     }
                     continue;
                 }
+                if (ch == '<')
+                {
+                    // "<<" keeps the blanks after it, so "<<  EOF" stays one word.
+                    var redirect = ProcessPossibleHeredoc();
+                    result.Append(redirect);
+                    words?.AddRaw(redirect);
+                    continue;
+                }
                 ch = Next();
                 if (ch == Escape)
                 {
@@ -106,6 +115,22 @@ internal sealed class HeredocWordLexer
         {
             _rawEscapes = saved;
         }
+    }
+
+    private string ProcessPossibleHeredoc()
+    {
+        Next();
+        if (Peek() != '<')
+        {
+            return "<";
+        }
+        Next();
+        var start = _pos;
+        while (Peek() is ' ' or '\t')
+        {
+            Next();
+        }
+        return "<<" + _text[start.._pos];
     }
 
     private string? ProcessSingleQuote()

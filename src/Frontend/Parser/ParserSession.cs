@@ -32,7 +32,7 @@ internal sealed class ParserSession
             {
                 RecordComment(content);
             }
-            if (_directives.TryConsume(content, first.Number))
+            if (_directives.TryConsume(content, first.Number) && _comments.Count > 0)
             {
                 _comments.RemoveAt(_comments.Count - 1); // a directive is not a comment of the next instruction
             }
