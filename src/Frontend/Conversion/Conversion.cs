@@ -264,7 +264,7 @@ internal sealed partial class Conversion
             throw Error(node, $"FROM {stage.BaseName}: invalid image reference: {error}" + (hint is null ? "" : $" (did you mean the stage \"{hint}\"?)"));
         }
         var (imageVertex, imageConfig) = await ImageSourceAsync(reference, stage.Platform, node).ConfigureAwait(false);
-        stage.Vertex = imageVertex.WithDescription(description);
+        stage.Vertex = imageVertex.WithDescription(Describe(stage, node, $"FROM {reference}"));
         stage.Image = imageConfig ?? EmptyImage(stage.Platform);
         stage.BaseResolved = imageConfig is not null;
     }

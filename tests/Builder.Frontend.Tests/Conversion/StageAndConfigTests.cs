@@ -165,7 +165,7 @@ public sealed class StageAndConfigTests
     public void ScratchStagesGetADefaultPath()
     {
         var result = Convert("FROM scratch\nCOPY a /\n");
-        Assert.Equal("PATH=" + Builder.Frontend.Conversion.Conversion.DefaultPath, Assert.Single(result.Image.Config.Env!));
+        Assert.Equal("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", Assert.Single(result.Image.Config.Env!));
         Assert.Empty(result.Images());
         var copy = Assert.IsType<FileOp>(result.Definition!.Root.Op);
         Assert.False(copy.HasBase);
