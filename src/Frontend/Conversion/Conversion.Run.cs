@@ -37,7 +37,7 @@ internal sealed partial class Conversion
             {
                 throw Error(instruction.Node, $"RUN --mount={raw}: {e.Message}");
             }
-            var target = ContainerPath.Join(stage.Image.Config.WorkingDir ?? "/", spec.Target);
+            var target = spec.Target.Length == 0 ? "" : ContainerPath.Join(stage.Image.Config.WorkingDir ?? "/", spec.Target);
             var input = -1;
             if (spec.Type == MountType.Bind)
             {

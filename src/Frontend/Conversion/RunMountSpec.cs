@@ -6,6 +6,7 @@ namespace Builder.Frontend.Conversion;
 /// <summary>
 /// A parsed <c>RUN --mount=...</c> value (comma-separated <c>key=value</c> fields, as in
 /// BuildKit). <see cref="From"/> is still a name to resolve to a stage, image or context.
+/// <see cref="Target"/> is empty only for a secret exposed solely as an environment variable.
 /// </summary>
 internal sealed record RunMountSpec(
     MountType Type,
@@ -130,7 +131,7 @@ internal sealed record RunMountSpec(
                 mode ??= Convert.ToInt32("755", 8);
                 break;
         }
-        if (target is null)
+        if (target is null && !(type == MountType.Secret && env is not null))
         {
             throw new FormatException($"the {type.ToString().ToLowerInvariant()} mount needs target=");
         }
@@ -155,7 +156,7 @@ internal sealed record RunMountSpec(
         {
             id ??= target;
         }
-        return new RunMountSpec(type, target, source ?? "/", from, ro, id, sharing, mode, uid, gid, required, env, size);
+        return new RunMountSpec(type, target ?? "", source ?? "/", from, ro, id, sharing, mode, uid, gid, required, env, size);
     }
 
     private static List<(string Key, string? Value)> SplitFields(string text)
