@@ -61,7 +61,7 @@ internal sealed partial class Conversion
             if (heredoc is not null)
             {
                 var path = destination.EndsWith('/') ? destination + heredoc.Name : destination;
-                actions.Add(new MkfileAction(path, heredoc.Content) { Owner = owner, Chmod = chmod });
+                actions.Add(new MkfileAction(path, HeredocContent(stage, heredoc, instruction)) { Owner = owner, Chmod = chmod });
                 shownSources.Add("<<" + heredoc.Name);
                 continue;
             }
@@ -109,6 +109,23 @@ internal sealed partial class Conversion
             stage.Vertex = copy;
         }
         AddHistory(stage, text + " # buildkit", emptyLayer: false);
+    }
+
+    /// <summary>An unquoted heredoc delimiter means the body is expanded, as the shell would.</summary>
+    private string HeredocContent(Stage stage, Heredoc heredoc, Instruction instruction)
+    {
+        if (!heredoc.Expand)
+        {
+            return heredoc.Content;
+        }
+        try
+        {
+            return _shell.ProcessHeredoc(heredoc.Content, Scope(stage)).Result;
+        }
+        catch (Shell.ShellExpansionException e)
+        {
+            throw Error(instruction.Node, $"{instruction.Keyword}: heredoc {heredoc.Name}: {e.Message}");
+        }
     }
 
     private CopyAction RemoteCopy(string source, string destination, CopyInstruction instruction, Ownership? owner, string? chmod, IReadOnlyList<string> excludes, Func<Vertex, int> addInput)

@@ -35,6 +35,20 @@ public sealed class ShellLex
         return new ShellWordResult(text, expansion.Matched, expansion.Unmatched);
     }
 
+    /// <summary>
+    /// Expands a heredoc body as a shell expands an unquoted here-document: variables are
+    /// substituted, quotes stay as written, and the escape character protects only '$' and itself.
+    /// </summary>
+    /// <exception cref="ShellExpansionException">A substitution is malformed or a <c>?</c> modifier rejected a variable.</exception>
+    public ShellWordResult ProcessHeredoc(string body, IShellEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(env);
+        var expansion = new WordExpansion(body, env, EscapeToken, splitFields: false, heredoc: true);
+        var text = expansion.Run();
+        return new ShellWordResult(text, expansion.Matched, expansion.Unmatched);
+    }
+
     /// <summary>Expands <paramref name="word"/> and splits it into words as a shell would (quotes keep spaces).</summary>
     /// <exception cref="ShellExpansionException">The word is malformed or a <c>?</c> modifier rejected a variable.</exception>
     public IReadOnlyList<string> ProcessWords(string word, IShellEnvironment env) => ExpandWords(word, env).Words;

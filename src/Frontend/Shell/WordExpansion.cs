@@ -14,12 +14,14 @@ internal sealed class WordExpansion
     private readonly IShellEnvironment _env;
     private readonly char _escape;
     private readonly FieldSplitter? _fields;
+    private readonly bool _heredoc;
     private readonly HashSet<string> _matched = new(StringComparer.Ordinal);
     private readonly HashSet<string> _unmatched = new(StringComparer.Ordinal);
     private int _position;
 
-    public WordExpansion(string source, IShellEnvironment env, char escape, bool splitFields)
+    public WordExpansion(string source, IShellEnvironment env, char escape, bool splitFields, bool heredoc = false)
     {
+        _heredoc = heredoc;
         _source = source;
         _env = env;
         _escape = escape;
@@ -68,6 +70,9 @@ internal sealed class WordExpansion
             }
             switch (c)
             {
+                case '\'' or '"' when _heredoc:
+                    // A heredoc body keeps its quotes: only $ and escapes mean something there.
+                    break;
                 case '$':
                 {
                     var value = ExpandDollar();
@@ -104,6 +109,12 @@ internal sealed class WordExpansion
             {
                 result.Append(_escape);
                 fields?.AddLiteral(text);
+            }
+            else if (_heredoc && (_position >= _source.Length || (_source[_position] != '$' && _source[_position] != _escape)))
+            {
+                // As in a shell here-document, the escape only protects '$' and itself.
+                result.Append(_escape);
+                continue;
             }
             // An escape character at the very end of the word is dropped.
             if (_position >= _source.Length)

@@ -193,3 +193,20 @@ public sealed class CopyAndRunTests
         Assert.Equal("*.log\n!keep.log", context.Attributes[SourceOp.Attr.Exclude]);
     }
 }
+
+public sealed class CopyHeredocExpansionTests
+{
+    [Fact]
+    public void UnquotedHeredocIsExpandedKeepingQuotes()
+    {
+        var result = ConversionHarness.Convert("FROM busybox\nENV NAME=world\nCOPY <<EOF /greeting\necho \"hello $NAME\" 'x' \\$NAME\nEOF\n");
+        Assert.Equal("echo \"hello world\" 'x' $NAME\n", Assert.Single(result.Actions<Builder.Solver.Definition.MkfileAction>()).Content);
+    }
+
+    [Fact]
+    public void QuotedHeredocIsLiteral()
+    {
+        var result = ConversionHarness.Convert("FROM busybox\nENV NAME=world\nCOPY <<'EOF' /greeting\nhello $NAME\nEOF\n");
+        Assert.Equal("hello $NAME\n", Assert.Single(result.Actions<Builder.Solver.Definition.MkfileAction>()).Content);
+    }
+}
