@@ -22,16 +22,16 @@ internal sealed partial class Conversion
             {
                 value = ExpandWord(stage, defaultValue, instruction);
             }
-            else if (_globalArgs.FirstOrDefault(a => a.Key == key) is { Key: not null } global)
+            else if (_globalArgs.TryGetValue(key, out var global))
             {
-                value = global.Value;
+                value = global;
             }
             else
             {
                 value = _platformArgs.TryGetValue(key, out var platformValue) ? platformValue : null;
             }
-            stage.Args.RemoveAll(a => a.Key == key);
-            stage.Args.Add(new(key, value));
+            stage.Args.Remove(key);
+            stage.Args.Add(key, value);
             written.Add(value is null ? key : $"{key}={value}");
         }
         AddHistory(stage, "ARG " + string.Join(" ", written), emptyLayer: true);
@@ -44,16 +44,14 @@ internal sealed partial class Conversion
         var expanded = instruction.Pairs
             .Select(p => (Key: ExpandWord(p.Key, scope, instruction.Node, "ENV"), Value: ExpandWord(p.Value ?? "", scope, instruction.Node, "ENV")))
             .ToList();
-        var env = stage.Image.Config.Env;
         foreach (var (key, value) in expanded)
         {
             if (key.Length == 0)
             {
                 throw Error(instruction.Node, "ENV names can not be blank");
             }
-            env = EnvList.Set(env, key, value);
+            stage.Env[key] = value;
         }
-        stage.Image = stage.Image with { Config = stage.Image.Config with { Env = env } };
         AddHistory(stage, "ENV " + string.Join(" ", expanded.Select(p => $"{p.Key}={p.Value}")), emptyLayer: true);
     }
 

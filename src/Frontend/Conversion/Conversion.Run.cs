@@ -127,17 +127,21 @@ internal sealed partial class Conversion
     /// </summary>
     private IReadOnlyList<string> RunEnvironment(Stage stage)
     {
-        var env = new List<string>(stage.Image.Config.Env ?? []);
+        var env = new List<string>(stage.Env.Count + stage.Args.Count);
+        foreach (var (key, value) in stage.Env)
+        {
+            env.Add($"{key}={value}");
+        }
         foreach (var (key, value) in stage.Args)
         {
-            if (value is not null && !EnvList.Contains(env, key))
+            if (value is not null && !stage.Env.ContainsKey(key))
             {
                 env.Add($"{key}={value}");
             }
         }
         foreach (var (key, value) in _options.BuildArgs.Where(a => PredefinedArgs.Proxy.Contains(a.Key)).OrderBy(a => a.Key, StringComparer.Ordinal))
         {
-            if (!EnvList.Contains(env, key) && !stage.Args.Any(a => a.Key == key))
+            if (!stage.Env.ContainsKey(key) && !stage.Args.ContainsKey(key))
             {
                 env.Add($"{key}={value}");
             }
@@ -148,7 +152,7 @@ internal sealed partial class Conversion
     private static string RunHistory(Stage stage, IReadOnlyList<string> args)
     {
         var visibleArgs = stage.Args
-            .Where(a => a.Value is not null && !PredefinedArgs.Proxy.Contains(a.Key) && !EnvList.Contains(stage.Image.Config.Env, a.Key))
+            .Where(a => a.Value is not null && !PredefinedArgs.Proxy.Contains(a.Key) && !stage.Env.ContainsKey(a.Key))
             .Select(a => $"{a.Key}={a.Value}")
             .ToList();
         var prefix = visibleArgs.Count == 0 ? "" : $"|{visibleArgs.Count.ToString(CultureInfo.InvariantCulture)} {string.Join(" ", visibleArgs)} ";

@@ -23,7 +23,7 @@ internal sealed partial class Conversion
     private readonly ShellLex _shell;
     private readonly List<DockerfileWarning> _warnings = [];
     private readonly List<Stage> _stages = [];
-    private readonly List<KeyValuePair<string, string?>> _globalArgs = [];
+    private readonly OrderedDictionary<string, string?> _globalArgs = new(StringComparer.Ordinal);
     private readonly HashSet<string> _consumedArgs = new(StringComparer.Ordinal);
     private readonly IReadOnlyDictionary<string, string> _platformArgs;
     private readonly Dictionary<string, Vertex> _imageVertices = new(StringComparer.Ordinal);
@@ -51,7 +51,7 @@ internal sealed partial class Conversion
         await DispatchAsync(target).ConfigureAwait(false);
         WarnUnusedBuildArgs();
 
-        var image = target.Image;
+        var image = target.Snapshot();
         if (_options.Labels.Count > 0)
         {
             var labels = new Dictionary<string, string>(image.Config.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
@@ -62,7 +62,7 @@ internal sealed partial class Conversion
             image = image with { Config = image.Config with { Labels = labels } };
         }
         var stages = _stages.Where(s => s.Status == DispatchStatus.Done)
-            .Select(s => new StageResult(s.Index, s.Name, s.BaseName, s.Platform, s.Vertex, s.Image, s.BaseResolved))
+            .Select(s => new StageResult(s.Index, s.Name, s.BaseName, s.Platform, s.Vertex, s.Snapshot(), s.BaseResolved))
             .ToList();
         var targetResult = stages.Single(s => s.Index == target.Index) with { Image = image };
         return new ConversionResult(
@@ -102,7 +102,8 @@ internal sealed partial class Conversion
                 case ArgInstruction arg when current is null:
                     foreach (var kv in arg.Args)
                     {
-                        _globalArgs.Add(new(kv.Key, kv.Value));
+                        _globalArgs.Remove(kv.Key);
+                        _globalArgs.Add(kv.Key, kv.Value);
                     }
                     break;
                 default:
@@ -123,7 +124,7 @@ internal sealed partial class Conversion
     /// <summary>Global ARGs (before the first FROM) are evaluated in order; --build-arg wins.</summary>
     private void EvaluateGlobalArgs()
     {
-        var evaluated = new List<KeyValuePair<string, string?>>();
+        var evaluated = new OrderedDictionary<string, string?>(StringComparer.Ordinal);
         foreach (var (key, defaultValue) in _globalArgs)
         {
             _consumedArgs.Add(key);
@@ -134,30 +135,43 @@ internal sealed partial class Conversion
             }
             else if (defaultValue is not null)
             {
-                var env = new VariableScope(PlatformArgsWith(evaluated), []);
+                var env = new VariableScope(PlatformArgsWith(evaluated));
                 value = ExpandWord(defaultValue, env, FirstArgNode(key), "ARG");
             }
             else
             {
                 value = null;
             }
-            evaluated.RemoveAll(a => a.Key == key);
-            evaluated.Add(new(key, value));
+            evaluated[key] = value;
         }
         _globalArgs.Clear();
-        _globalArgs.AddRange(evaluated);
+        foreach (var (key, value) in evaluated)
+        {
+            _globalArgs.Add(key, value);
+        }
     }
 
     private Node FirstArgNode(string key) =>
         _ast.Children.First(n => n.Keyword == "arg" && n.Arguments.Any(a => a == key || a.StartsWith(key + "=", StringComparison.Ordinal)));
 
-    private IEnumerable<KeyValuePair<string, string?>> PlatformArgsWith(IEnumerable<KeyValuePair<string, string?>> args) =>
-        _platformArgs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)).Concat(args);
+    private OrderedDictionary<string, string?> PlatformArgsWith(IEnumerable<KeyValuePair<string, string?>> args)
+    {
+        var all = new OrderedDictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var (key, value) in _platformArgs)
+        {
+            all[key] = value;
+        }
+        foreach (var (key, value) in args)
+        {
+            all[key] = value;
+        }
+        return all;
+    }
 
     /// <summary>FROM lines see only global ARGs (and the platform ARGs).</summary>
     private void ExpandFromLines()
     {
-        var env = new VariableScope(PlatformArgsWith(_globalArgs), []);
+        var env = new VariableScope(PlatformArgsWith(_globalArgs));
         foreach (var stage in _stages)
         {
             var node = stage.From.Node;
@@ -236,7 +250,7 @@ internal sealed partial class Conversion
         {
             var (vertex, config) = await NamedContextAsync(stage.BaseName, stage.Platform, node).ConfigureAwait(false);
             stage.Vertex = vertex?.WithDescription(description);
-            stage.Image = config ?? EmptyImage(stage.Platform);
+            stage.Load(config ?? EmptyImage(stage.Platform));
             stage.BaseResolved = config is not null;
             return;
         }
@@ -246,7 +260,7 @@ internal sealed partial class Conversion
             await DispatchAsync(baseStage).ConfigureAwait(false);
             stage.BaseStage = baseStage;
             stage.Vertex = baseStage.Vertex;
-            stage.Image = baseStage.Image;
+            stage.Load(baseStage.Snapshot());
             stage.Platform = baseStage.Platform;
             stage.BaseResolved = baseStage.BaseResolved;
             return;
@@ -254,7 +268,7 @@ internal sealed partial class Conversion
         if (string.Equals(stage.BaseName, "scratch", StringComparison.OrdinalIgnoreCase))
         {
             stage.Vertex = null;
-            stage.Image = EmptyImage(stage.Platform);
+            stage.Load(EmptyImage(stage.Platform));
             stage.BaseResolved = true;
             return;
         }
@@ -265,7 +279,7 @@ internal sealed partial class Conversion
         }
         var (imageVertex, imageConfig) = await ImageSourceAsync(reference, stage.Platform, node).ConfigureAwait(false);
         stage.Vertex = imageVertex.WithDescription(Describe(stage, node, $"FROM {reference}"));
-        stage.Image = imageConfig ?? EmptyImage(stage.Platform);
+        stage.Load(imageConfig ?? EmptyImage(stage.Platform));
         stage.BaseResolved = imageConfig is not null;
     }
 
@@ -370,7 +384,7 @@ internal sealed partial class Conversion
         Config = new ContainerConfig { Env = ["PATH=" + DefaultPath] },
     };
 
-    private VariableScope Scope(Stage stage) => new(stage.Args, stage.Image.Config.Env ?? []);
+    private static VariableScope Scope(Stage stage) => new(stage.Args, stage.Env);
 
     private ShellWordResult Expand(string word, IShellEnvironment env, Node node, string keyword)
     {
@@ -422,7 +436,7 @@ internal sealed partial class Conversion
     private void AddHistory(Stage stage, string createdBy, bool emptyLayer)
     {
         var entry = new HistoryEntry { CreatedBy = createdBy, Comment = "buildkit.dockerfile.v0", EmptyLayer = emptyLayer ? true : null };
-        stage.Image = stage.Image with { History = [.. stage.Image.History, entry] };
+        stage.History.Add(entry);
     }
 
     private Vertex Scratch => _scratch ??= new Vertex(SourceOp.Scratch);

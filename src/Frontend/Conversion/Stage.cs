@@ -41,10 +41,41 @@ internal sealed class Stage
     /// <summary>The filesystem so far; null is an empty (scratch) filesystem.</summary>
     public Vertex? Vertex { get; set; }
 
+    /// <summary>
+    /// The image config so far, except Env and History, which live in <see cref="Env"/> and
+    /// <see cref="History"/> while the stage converts: copying them on every instruction would
+    /// make long stages quadratic. <see cref="Snapshot"/> puts them together.
+    /// </summary>
     public ImageConfig Image { get; set; } = new();
 
-    /// <summary>ARGs declared in this stage so far, in declaration order, with their values.</summary>
-    public List<KeyValuePair<string, string?>> Args { get; } = [];
+    /// <summary>The environment (ENV) so far, in order.</summary>
+    public OrderedDictionary<string, string> Env { get; private set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The history so far.</summary>
+    public List<HistoryEntry> History { get; private set; } = [];
+
+    /// <summary>ARGs declared in this stage so far, in declaration order, with their values (null: no value).</summary>
+    public OrderedDictionary<string, string?> Args { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Starts the stage from a base image's config.</summary>
+    public void Load(ImageConfig image)
+    {
+        Image = image;
+        Env = new OrderedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in image.Config.Env ?? [])
+        {
+            var eq = entry.IndexOf('=');
+            Env[eq < 0 ? entry : entry[..eq]] = eq < 0 ? "" : entry[(eq + 1)..];
+        }
+        History = [.. image.History];
+    }
+
+    /// <summary>The complete image config as it stands.</summary>
+    public ImageConfig Snapshot() => Image with
+    {
+        Config = Image.Config with { Env = Env.Select(e => $"{e.Key}={e.Value}").ToArray() },
+        History = History.ToArray(),
+    };
 
     /// <summary>Whether CMD was set in this stage (ENTRYPOINT then keeps it).</summary>
     public bool CmdSet { get; set; }

@@ -5,29 +5,31 @@ namespace Builder.Frontend.Conversion;
 /// <summary>
 /// The variables visible to expansion at one point of a stage: declared ARGs, overlaid by the
 /// image's ENV (ENV wins over an ARG of the same name, as the Dockerfile reference says).
+/// A live view: nothing is copied, so building one per instruction costs nothing.
 /// </summary>
 internal sealed class VariableScope : IShellEnvironment
 {
-    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, string>? _env;
+    private readonly IReadOnlyDictionary<string, string?> _args;
 
-    public VariableScope(IEnumerable<KeyValuePair<string, string?>> args, IEnumerable<string> env)
+    public VariableScope(IReadOnlyDictionary<string, string?> args, IReadOnlyDictionary<string, string>? env = null)
     {
-        foreach (var (key, value) in args)
-        {
-            if (value is not null)
-            {
-                _values[key] = value;
-            }
-        }
-        foreach (var entry in env)
-        {
-            var eq = entry.IndexOf('=');
-            if (eq > 0)
-            {
-                _values[entry[..eq]] = entry[(eq + 1)..];
-            }
-        }
+        _args = args;
+        _env = env;
     }
 
-    public bool TryGet(string name, out string value) => _values.TryGetValue(name, out value!);
+    public bool TryGet(string name, out string value)
+    {
+        if (_env is not null && _env.TryGetValue(name, out value!))
+        {
+            return true;
+        }
+        if (_args.TryGetValue(name, out var arg) && arg is not null)
+        {
+            value = arg;
+            return true;
+        }
+        value = "";
+        return false;
+    }
 }
