@@ -53,7 +53,7 @@ public sealed class DataRoot : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(path);
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Errno.Check(Syscalls.Fchmodat(Syscalls.AtFdCwd, path, 0x1C0, 0), "chmod", path);
         var lockPath = System.IO.Path.Combine(path, "lock");
         var fd = Syscalls.Openat(Syscalls.AtFdCwd, lockPath, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OCloExec, 0x180);
         Errno.Check(fd, "open", lockPath);

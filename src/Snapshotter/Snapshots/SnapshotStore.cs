@@ -22,7 +22,7 @@ public sealed class SnapshotStore : ISnapshotter
         _snapshotsDir = Path.Combine(dataRoot, "snapshots");
         _tempDir = Path.Combine(dataRoot, "tmp");
         Directory.CreateDirectory(_snapshotsDir);
-        File.SetUnixFileMode(_snapshotsDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Native.Errno.Check(Native.Syscalls.Fchmodat(Native.Syscalls.AtFdCwd, _snapshotsDir, 0x1C0, 0), "chmod", _snapshotsDir);
         _driver = useOverlay ? new Overlay.OverlayDriver() : new CopyDriver();
     }
 
