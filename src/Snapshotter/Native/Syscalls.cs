@@ -192,6 +192,18 @@ internal static unsafe partial class Syscalls
         }
     }
 
+    [LibraryImport("libc", EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetxattrRaw(string path, string name, byte* value, nuint size, int flags);
+
+    /// <summary>setxattr(2), following the path: for /proc/self/fd/N, which names the fd's own file.</summary>
+    public static int SetxattrFollow(string path, string name, ReadOnlySpan<byte> value)
+    {
+        fixed (byte* v = value)
+        {
+            return SetxattrRaw(path, name, v, (nuint)value.Length, 0);
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "llistxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint LlistxattrRaw(string path, byte* list, nuint size);
 

@@ -107,13 +107,9 @@ internal sealed class LayerApplier
         var isDir = entry.Type == (byte)'5';
         if (exists && !(isDir && existing.IsDirectory))
         {
-            InvalidateCache();
             RootedDirectory.RemoveAt(parent.Value, name, _root.Describe(path));
+            InvalidateCache(); // what was removed may have been on a cached path
             parent = OpenParentCached(parentPath);
-        }
-        if (!entry.IsRegular)
-        {
-            InvalidateCache(); // a directory or link may now stand where a cached parent was
         }
         var describe = _root.Describe(path);
         var (uid, gid) = _owner ?? ((int)entry.Uid, (int)entry.Gid);
@@ -146,6 +142,10 @@ internal sealed class LayerApplier
             default:
                 throw new InvalidDataException($"tar entry '{entry.Name}' has unsupported type '{(char)entry.Type}'");
         }
+        if (!entry.IsRegular)
+        {
+            InvalidateCache(); // a directory or link may now stand where a cached parent was
+        }
         if (_mode == ApplyMode.FullTree)
         {
             _written.Add(path);
@@ -166,7 +166,7 @@ internal sealed class LayerApplier
         }
         Errno.Check(Syscalls.Fchown(fd, uid, gid), "chown", describe);
         Errno.Check(Syscalls.Fchmod(fd, entry.Mode), "chmod", describe);
-        SetXattrs($"/proc/self/fd/{fd}", entry, describe);
+        SetXattrs($"/proc/self/fd/{fd}", entry, describe, follow: true);
         Syscalls.Utimensat(parent.Value, name, entry.MtimeSeconds, entry.MtimeNanos, Syscalls.AtSymlinkNoFollow);
     }
 
@@ -174,14 +174,14 @@ internal sealed class LayerApplier
     {
         Errno.Check(Syscalls.Fchownat(parent.Value, name, uid, gid, Syscalls.AtSymlinkNoFollow), "chown", describe);
         Errno.Check(Syscalls.Fchmodat(parent.Value, name, entry.Mode, 0), "chmod", describe);
-        SetXattrs(parent.ProcPath(name), entry, describe);
+        SetXattrs(parent.ProcPath(name), entry, describe, follow: false);
         if (setTimes)
         {
             Syscalls.Utimensat(parent.Value, name, entry.MtimeSeconds, entry.MtimeNanos, Syscalls.AtSymlinkNoFollow);
         }
     }
 
-    private static void SetXattrs(string procPath, TarEntry entry, string describe)
+    private static void SetXattrs(string procPath, TarEntry entry, string describe, bool follow)
     {
         foreach (var (key, value) in entry.Xattrs)
         {
@@ -189,7 +189,8 @@ internal sealed class LayerApplier
             {
                 continue; // trusted.* (overlay's own markers among them) is never taken from a layer
             }
-            if (Syscalls.Lsetxattr(procPath, key, value) < 0 && Errno.Last != Syscalls.ENOTSUP)
+            var rc = follow ? Syscalls.SetxattrFollow(procPath, key, value) : Syscalls.Lsetxattr(procPath, key, value);
+            if (rc < 0 && Errno.Last != Syscalls.ENOTSUP)
             {
                 throw Errno.Exception(Errno.Last, "setxattr " + key, describe);
             }
@@ -248,7 +249,7 @@ internal sealed class LayerApplier
         using var fd = _root.MakeDirectories(dir, null);
         if (_mode == ApplyMode.OverlayUpper)
         {
-            if (Syscalls.Lsetxattr($"/proc/self/fd/{fd.Value}", "trusted.overlay.opaque", "y"u8) < 0)
+            if (Syscalls.SetxattrFollow($"/proc/self/fd/{fd.Value}", "trusted.overlay.opaque", "y"u8) < 0)
             {
                 throw Errno.Exception(Errno.Last, "set opaque", _root.Describe(dir) + $" (for '{entryName}')");
             }

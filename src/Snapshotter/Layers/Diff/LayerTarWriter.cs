@@ -22,10 +22,10 @@ internal sealed class LayerTarWriter(Stream output, long? sourceDateEpoch)
             switch (change.Kind)
             {
                 case LayerChangeKind.Whiteout:
-                    WriteMarker(WhiteoutName(change.Path), change.Stat);
+                    WriteMarker(WhiteoutName(change.Path));
                     break;
                 case LayerChangeKind.Opaque:
-                    WriteMarker(change.Path + "/.wh..wh..opq", change.Stat);
+                    WriteMarker(change.Path + "/.wh..wh..opq");
                     break;
                 default:
                     WriteEntry(change);
@@ -41,9 +41,10 @@ internal sealed class LayerTarWriter(Stream output, long? sourceDateEpoch)
         return slash < 0 ? ".wh." + path : path[..(slash + 1)] + ".wh." + path[(slash + 1)..];
     }
 
-    private void WriteMarker(string name, FileStat st) => _tar.WriteHeader(new TarEntryHeader
+    // Markers carry only a name: a fixed mtime keeps the bytes independent of when the deletion happened.
+    private void WriteMarker(string name) => _tar.WriteHeader(new TarEntryHeader
     {
-        Name = name, Type = TarEntryHeader.Regular, Mode = 0, Uid = 0, Gid = 0, MtimeSeconds = Clamp(st.MtimeNs),
+        Name = name, Type = TarEntryHeader.Regular, Mode = 0, Uid = 0, Gid = 0, MtimeSeconds = 0,
     });
 
     private void WriteEntry(LayerChange change)
