@@ -32,6 +32,18 @@ public sealed class RootedDirectory : IDisposable
         return new RootedDirectory(path, fd);
     }
 
+    /// <summary>The directory <paramref name="relative"/> inside this root (made with its parents when missing) as a root of its own.</summary>
+    internal RootedDirectory OpenSubRoot(string relative, Action<DirFd, string>? created = null)
+    {
+        var cleaned = ContainedPath.CleanClamped(relative);
+        var fd = MakeDirectories(cleaned, created);
+        var value = fd.Value;
+        var dup = Syscalls.Openat2(value, ".", Syscalls.OPath | Syscalls.ODirectory | Syscalls.OCloExec, 0, InRoot);
+        fd.Dispose();
+        Errno.Check(dup, "open", Describe(cleaned));
+        return new RootedDirectory(Describe(cleaned), dup);
+    }
+
     /// <summary>Opens <paramref name="relative"/> (cleaned) as an O_PATH directory fd inside the root; -1 and errno on failure.</summary>
     internal int TryOpenDirectory(string relative, bool noSymlinks = false)
     {
