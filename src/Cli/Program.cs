@@ -1,6 +1,68 @@
+using System.CommandLine;
+using System.Reflection;
+using Builder.Cli.Commands;
+
 namespace Builder.Cli;
 
+/// <summary>The <c>builder</c> command: argument parsing and dispatch to subcommands.</summary>
 public static class Program
 {
-    public static int Main(string[] args) => 0;
+    public static int Main(string[] args) => Run(args, CliContext.Console);
+
+    internal static int Run(string[] args, CliContext cli)
+    {
+        var debug = new Option<bool>("--debug") { Description = "Print internal details (stack traces) on failure", Recursive = true };
+        var root = new RootCommand("builder: build container images from Dockerfiles, without a daemon")
+        {
+            ParseCommand.Create(cli),
+            PlanCommand.Create(cli),
+        };
+        root.Options.Add(debug);
+        foreach (var option in root.Options.OfType<VersionOption>())
+        {
+            option.Action = new PrintVersionAction(cli);
+        }
+        var parse = root.Parse(args);
+        var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            var code = parse.Invoke(configuration);
+            return parse.Errors.Count > 0 ? ExitCodes.Usage : code;
+        }
+        catch (UsageException e)
+        {
+            cli.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            cli.Error.WriteLine("error: interrupted");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            cli.Error.WriteLine($"error: internal error: {e.Message}");
+            if (parse.GetValue(debug))
+            {
+                cli.Error.WriteLine(e.ToString());
+            }
+            else
+            {
+                cli.Error.WriteLine("(run with --debug for details, and please report this)");
+            }
+            return ExitCodes.Failure;
+        }
+    }
+
+    private sealed class PrintVersionAction(CliContext cli) : System.CommandLine.Invocation.SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            cli.Out.WriteLine($"builder {Version}");
+            return ExitCodes.Success;
+        }
+    }
+
+    internal static string Version =>
+        typeof(Program).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 }

@@ -50,7 +50,10 @@ public sealed class Node
 /// A heredoc attached to an instruction. <paramref name="Expand"/> is false when the
 /// delimiter was quoted (<c>&lt;&lt;"EOF"</c>), which disables variable expansion;
 /// <paramref name="Chomp"/> is true for <c>&lt;&lt;-EOF</c>, whose leading tabs are stripped.
-/// <paramref name="Content"/> is the body including its final newline.
+/// <paramref name="Content"/> is the body including its final newline (line endings as in the file);
+/// for <c>&lt;&lt;-</c> the parser has already removed the leading tabs of every body line (stripping
+/// again is harmless). <paramref name="Name"/> is the delimiter with its quotes removed.
+/// For ONBUILD, the trigger's heredocs are on both the ONBUILD node and its <see cref="Node.Nested"/> node.
 /// </summary>
 public sealed record Heredoc(string Name, string Content, bool Expand, bool Chomp);
 

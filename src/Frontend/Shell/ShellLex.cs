@@ -1,26 +1,15 @@
 namespace Builder.Frontend.Shell;
 
-/// <summary>Variables visible to word expansion.</summary>
-public interface IShellEnvironment
-{
-    /// <summary>Looks a variable up; a set-but-empty variable returns true with "".</summary>
-    bool TryGet(string name, out string value);
-}
-
-/// <summary>The result of expanding one word.</summary>
-/// <param name="Result">The expanded text.</param>
-/// <param name="Matched">Names of variables that were referenced and set.</param>
-/// <param name="Unmatched">Names of variables that were referenced but not set.</param>
-public sealed record ShellWordResult(string Result, IReadOnlySet<string> Matched, IReadOnlySet<string> Unmatched);
-
-/// <summary>Thrown when a word cannot be expanded, e.g. <c>${V:?msg}</c> with V unset or a bad substitution.</summary>
-public sealed class ShellExpansionException(string message) : Exception(message);
-
 /// <summary>
 /// Dockerfile word expansion with BuildKit's rules: <c>$V</c>, <c>${V}</c> and the
 /// <c>:-</c>, <c>-</c>, <c>:+</c>, <c>+</c>, <c>:?</c>, <c>?</c>, <c>#</c>, <c>##</c>, <c>%</c>, <c>%%</c>,
 /// <c>/</c>, <c>//</c> modifiers, quotes and the escape character.
 /// </summary>
+/// <remarks>
+/// Instances hold no per-word state and may be shared between threads.
+/// Patterns of <c>#</c>, <c>%</c> and <c>/</c> are shell globs (<c>*</c>, <c>?</c>, <c>[...]</c>) in which
+/// the escape character makes the next character literal.
+/// </remarks>
 public sealed class ShellLex
 {
     public ShellLex(char escapeToken = '\\')
@@ -36,8 +25,42 @@ public sealed class ShellLex
     public char EscapeToken { get; }
 
     /// <summary>Expands <paramref name="word"/> as a single word: quotes are removed, no splitting.</summary>
-    public ShellWordResult ProcessWord(string word, IShellEnvironment env) => throw new NotImplementedException();
+    /// <exception cref="ShellExpansionException">The word is malformed or a <c>?</c> modifier rejected a variable.</exception>
+    public ShellWordResult ProcessWord(string word, IShellEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(env);
+        var expansion = new WordExpansion(word, env, EscapeToken, splitFields: false);
+        var text = expansion.Run();
+        return new ShellWordResult(text, expansion.Matched, expansion.Unmatched);
+    }
+
+    /// <summary>
+    /// Expands a heredoc body as a shell expands an unquoted here-document: variables are
+    /// substituted, quotes stay as written, and the escape character protects only '$' and itself.
+    /// </summary>
+    /// <exception cref="ShellExpansionException">A substitution is malformed or a <c>?</c> modifier rejected a variable.</exception>
+    public ShellWordResult ProcessHeredoc(string body, IShellEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(env);
+        var expansion = new WordExpansion(body, env, EscapeToken, splitFields: false, heredoc: true);
+        var text = expansion.Run();
+        return new ShellWordResult(text, expansion.Matched, expansion.Unmatched);
+    }
 
     /// <summary>Expands <paramref name="word"/> and splits it into words as a shell would (quotes keep spaces).</summary>
-    public IReadOnlyList<string> ProcessWords(string word, IShellEnvironment env) => throw new NotImplementedException();
+    /// <exception cref="ShellExpansionException">The word is malformed or a <c>?</c> modifier rejected a variable.</exception>
+    public IReadOnlyList<string> ProcessWords(string word, IShellEnvironment env) => ExpandWords(word, env).Words;
+
+    /// <summary>Like <see cref="ProcessWords"/>, also reporting which variables were referenced.</summary>
+    /// <exception cref="ShellExpansionException">The word is malformed or a <c>?</c> modifier rejected a variable.</exception>
+    public ShellWordsResult ExpandWords(string word, IShellEnvironment env)
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(env);
+        var expansion = new WordExpansion(word, env, EscapeToken, splitFields: true);
+        expansion.Run();
+        return new ShellWordsResult(expansion.Fields, expansion.Matched, expansion.Unmatched);
+    }
 }
