@@ -75,7 +75,7 @@ public sealed class FileOperations : IDisposable
             var target = dest;
             if (request.Parents)
             {
-                target = ContainedPath.Join(dest, ParentsPath(match.RelativePath, request.Sources));
+                target = ContainedPath.Join(dest, ParentsPath(match.RelativePath, match.Pattern));
             }
             var excluder = excludes is null ? null : (Func<string, bool>)excludes.Excludes;
             var perMatch = options with { Excludes = excluder };
@@ -214,19 +214,16 @@ public sealed class FileOperations : IDisposable
         }
     }
 
-    /// <summary>--parents: the source's path as written, below a "/./" pivot when the pattern has one.</summary>
-    private static string ParentsPath(string relative, IReadOnlyList<string> sources)
+    /// <summary>--parents: the source's path as written, below a "/./" pivot when its pattern has one.</summary>
+    private static string ParentsPath(string relative, string pattern)
     {
-        foreach (var s in sources)
+        var pivot = pattern.IndexOf("/./", StringComparison.Ordinal);
+        if (pivot >= 0)
         {
-            var pivot = s.IndexOf("/./", StringComparison.Ordinal);
-            if (pivot >= 0)
+            var prefix = ContainedPath.CleanClamped(pattern[..pivot]);
+            if (prefix.Length > 0 && relative.StartsWith(prefix + "/", StringComparison.Ordinal))
             {
-                var prefix = ContainedPath.CleanClamped(s[..pivot]);
-                if (prefix.Length > 0 && relative.StartsWith(prefix + "/", StringComparison.Ordinal))
-                {
-                    return relative[(prefix.Length + 1)..];
-                }
+                return relative[(prefix.Length + 1)..];
             }
         }
         return relative;

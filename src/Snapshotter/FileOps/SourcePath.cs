@@ -13,7 +13,7 @@ public static class SourcePath
     private const int MaxLinks = 255;
 
     /// <summary>A selected source: its path relative to the root as written (after wildcard expansion) and on the host.</summary>
-    public sealed record Match(string RelativePath, string HostPath);
+    public sealed record Match(string RelativePath, string HostPath, string Pattern);
 
     public static bool HasWildcards(string path) => path.AsSpan().IndexOfAny("*?[") >= 0;
 
@@ -58,7 +58,7 @@ public static class SourcePath
             var host = Resolve(root, rel, followSymlinks);
             if (host is not null && Syscalls.Statx(Syscalls.AtFdCwd, host, Syscalls.AtSymlinkNoFollow, out _) == 0)
             {
-                matches.Add(new Match(rel, host));
+                matches.Add(new Match(rel, host, pattern));
             }
         }
         return matches;

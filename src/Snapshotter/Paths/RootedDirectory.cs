@@ -85,9 +85,19 @@ public sealed class RootedDirectory : IDisposable
         return MakeDirectories(parent, created, mode);
     }
 
-    /// <summary>mkdir -p inside the root: each missing part is created under its (already resolved) parent.</summary>
-    internal DirFd MakeDirectories(string relative, Action<DirFd, string>? created, uint mode = 0x1ED)
+    /// <summary>
+    /// mkdir -p inside the root: each missing part is created under its (already resolved) parent. A part
+    /// that is a dangling symlink is followed as the kernel would inside the root, and its target made.
+    /// </summary>
+    internal DirFd MakeDirectories(string relative, Action<DirFd, string>? created, uint mode = 0x1ED) =>
+        MakeDirectories(relative, created, mode, 0);
+
+    private DirFd MakeDirectories(string relative, Action<DirFd, string>? created, uint mode, int depth)
     {
+        if (depth > 40)
+        {
+            throw new PathEscapeException($"{Describe(relative)}: too many levels of symbolic links");
+        }
         var parts = relative.Length == 0 ? [] : relative.Split('/');
         var current = new DirFd(Syscalls.Openat2(Fd, ".", Syscalls.OPath | Syscalls.ODirectory | Syscalls.OCloExec, 0, InRoot));
         var prefix = "";
@@ -103,11 +113,20 @@ public sealed class RootedDirectory : IDisposable
                     current.Dispose();
                     throw Failure(errno, prefix);
                 }
-                if (Syscalls.Mkdirat(current.Value, part, mode) < 0 && Errno.Last != Syscalls.EEXIST)
+                if (Syscalls.Mkdirat(current.Value, part, mode) < 0)
                 {
                     var e = Errno.Last;
+                    var link = e == Syscalls.EEXIST ? Syscalls.Readlinkat(current.Value, part) : null;
                     current.Dispose();
-                    throw Errno.Exception(e, "mkdir", Describe(prefix));
+                    if (link is null)
+                    {
+                        throw Errno.Exception(e, "mkdir", Describe(prefix));
+                    }
+                    // A dangling symlink: make its target (read inside the root), then the rest below it.
+                    var parentPrefix = ContainedPath.Split(prefix).Parent;
+                    var rest = relative.Length > prefix.Length ? relative[(prefix.Length + 1)..] : "";
+                    var target = link.StartsWith('/') ? link : ContainedPath.Join(parentPrefix, link);
+                    return MakeDirectories(ContainedPath.CleanClamped(ContainedPath.Join(target, rest)), created, mode, depth + 1);
                 }
                 created?.Invoke(current, part);
                 next = TryOpenDirectory(prefix);

@@ -54,6 +54,7 @@ public static class Decompression
 internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) : Stream
 {
     private ReadOnlyMemory<byte> _prefix = prefix;
+    private long _position;
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
@@ -64,16 +65,19 @@ internal sealed class PrefixedStream(ReadOnlyMemory<byte> prefix, Stream rest) :
             var n = Math.Min(buffer.Length, _prefix.Length);
             _prefix.Span[..n].CopyTo(buffer);
             _prefix = _prefix[n..];
+            _position += n;
             return n;
         }
-        return rest.Read(buffer);
+        var read = rest.Read(buffer);
+        _position += read;
+        return read;
     }
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
     public override void Flush() { }
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
