@@ -23,7 +23,7 @@ public sealed class DataRoot : IDisposable
         Metadata = new MetadataDb(System.IO.Path.Combine(path, "metadata.db"));
         Snapshots = new SnapshotStore(Metadata, path, useOverlay);
         Layers = new Layers.LayerStore(Snapshots, Content, Metadata);
-        // CHECKSUMS
+        Checksums = new Checksum.ChecksumCache(Metadata);
         // GC
     }
 
@@ -36,6 +36,8 @@ public sealed class DataRoot : IDisposable
     public SnapshotStore Snapshots { get; }
 
     public Layers.LayerStore Layers { get; }
+
+    public Checksum.ChecksumCache Checksums { get; }
 
 
     /// <summary>What the crash recovery at open removed.</summary>
