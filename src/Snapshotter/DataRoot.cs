@@ -24,7 +24,7 @@ public sealed class DataRoot : IDisposable
         Snapshots = new SnapshotStore(Metadata, path, useOverlay);
         Layers = new Layers.LayerStore(Snapshots, Content, Metadata);
         Checksums = new Checksum.ChecksumCache(Metadata);
-        // GC
+        Gc = new Gc.GarbageCollector(this);
     }
 
     public string Path { get; }
@@ -38,6 +38,8 @@ public sealed class DataRoot : IDisposable
     public Layers.LayerStore Layers { get; }
 
     public Checksum.ChecksumCache Checksums { get; }
+
+    public Gc.GarbageCollector Gc { get; }
 
 
     /// <summary>What the crash recovery at open removed.</summary>
