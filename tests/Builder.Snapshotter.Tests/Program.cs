@@ -9,6 +9,10 @@ internal static class Program
         {
             return Crash.CrashHelper.Run(args[1..]);
         }
+        if (args.Length > 0 && args[0] == Bench.SnapshotterBench.Flag)
+        {
+            return Bench.SnapshotterBench.Run(args[1..]);
+        }
         if (args.Any(arg => arg is "--server" or "--internal-msbuild-node"))
         {
             return Xunit.MicrosoftTestingPlatform.TestPlatformTestFramework.RunAsync(args, SelfRegisteredExtensions.AddSelfRegisteredExtensions).GetAwaiter().GetResult();
