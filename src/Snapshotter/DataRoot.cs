@@ -45,6 +45,9 @@ public sealed class DataRoot : IDisposable
     /// <summary>What the crash recovery at open removed.</summary>
     public RecoveryReport Recovery { get; private set; } = new(0, 0);
 
+    /// <summary>Which snapshot driver is in use and why, for the user to see (e.g. `builder info`, a build's first line).</summary>
+    public string DriverNote { get; private init; } = "";
+
     /// <summary>Temp files and directories removed from tmp/ at open.</summary>
     public int RemovedTempEntries { get; private set; }
 
@@ -72,7 +75,15 @@ public sealed class DataRoot : IDisposable
             Directory.CreateDirectory(tmp);
             var removed = EmptyDirectory(tmp);
             var overlay = useOverlay ?? Overlay.OverlayDriver.IsSupported(tmp);
-            var root = new DataRoot(path, fd, overlay) { RemovedTempEntries = removed };
+            var root = new DataRoot(path, fd, overlay)
+            {
+                RemovedTempEntries = removed,
+                DriverNote = overlay
+                    ? "overlayfs"
+                    : useOverlay is null
+                        ? "copy: overlayfs cannot be mounted here (no kernel support or no privilege); each snapshot is a full copy, which is slower and larger"
+                        : "copy: selected by the caller",
+            };
             root.Recovery = root.Snapshots.Recover();
             return root;
         }

@@ -42,7 +42,11 @@ internal sealed class OverlayDriver : ISnapshotDriver
         [
             new MountSpec("overlay", "overlay",
             [
+                // No inode index, no redirected dirs, no metadata-only copy-up: the upperdir then holds whole
+                // files and plain directories, so it can be read as a layer as it is.
                 "index=off",
+                "redirect_dir=off",
+                "metacopy=off",
                 "lowerdir=" + string.Join(':', parentChain),
                 "upperdir=" + paths.Fs,
                 "workdir=" + paths.Work,

@@ -26,6 +26,9 @@ public sealed class SnapshotLifecycleTests
         Capabilities.RequireRoot();
         using var temp = new TempDataRoot(useOverlay: null);
         Assert.Equal("overlayfs", temp.Root.Snapshots.DriverName);
+        Assert.Equal("overlayfs", temp.Root.DriverNote);
+        using var forced = new TempDataRoot(useOverlay: false);
+        Assert.StartsWith("copy", forced.Root.DriverNote, StringComparison.Ordinal);
     }
 
     [Theory]
