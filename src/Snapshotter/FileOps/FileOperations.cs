@@ -62,12 +62,15 @@ public sealed class FileOperations : IDisposable
         Action<DirFd, string>? chownCreated = owner is { } o
             ? (dir, name) => Syscalls.Fchownat(dir.Value, name, o.Item1, o.Item2, Syscalls.AtSymlinkNoFollow)
             : null;
+        var excluder = excludes is null ? null : (Func<string, bool>)excludes.Excludes;
         var options = new CopyOptions
         {
             Owner = owner,
             Mode = mode is null ? null : mode.Apply,
             ChownCreated = chownCreated,
+            Excludes = excluder,
         };
+        // One copier for the whole instruction: hardlinks between its sources stay hardlinks.
         var copier = new TreeCopier(_root, options);
         foreach (var match in matches)
         {
@@ -77,8 +80,6 @@ public sealed class FileOperations : IDisposable
             {
                 target = ContainedPath.Join(dest, ParentsPath(match.RelativePath, match.Pattern));
             }
-            var excluder = excludes is null ? null : (Func<string, bool>)excludes.Excludes;
-            var perMatch = options with { Excludes = excluder };
             if (request.ExtractArchives && st.IsRegular && TryExtract(match.HostPath, request.Parents ? ContainedPath.Split(target).Parent : dest, owner, chownCreated))
             {
                 continue;
@@ -86,7 +87,7 @@ public sealed class FileOperations : IDisposable
             if (st.IsDirectory)
             {
                 // A directory source copies its contents (the directory itself is not recreated under dest).
-                new TreeCopier(_root, perMatch).CopyContents(match.HostPath, target, "");
+                copier.CopyContents(match.HostPath, target, "");
                 continue;
             }
             if (excluder is not null && excluder(Path.GetFileName(match.RelativePath)))

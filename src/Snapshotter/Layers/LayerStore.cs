@@ -96,7 +96,10 @@ public sealed class LayerStore
             using (var hashing = new HashingReadStream(decompressed))
             using (var root = RootedDirectory.Open(_snapshots.FsPath(key)))
             {
-                new LayerApplier(root, _snapshots.StoresDiffs ? ApplyMode.OverlayUpper : ApplyMode.FullTree).Apply(hashing);
+                var applier = _snapshots.StoresDiffs
+                    ? new LayerApplier(root, ApplyMode.OverlayUpper, lowerDirs: _snapshots.LowerDirs(parent))
+                    : new LayerApplier(root, ApplyMode.FullTree);
+                applier.Apply(hashing);
                 diffId = hashing.Digest();
             }
             _snapshots.Commit(name, key);

@@ -159,6 +159,9 @@ public sealed class SnapshotStore : ISnapshotter
 
     internal long IdOf(string key) => Require(key).Id;
 
+    /// <summary>The fs directories of <paramref name="parent"/> and its ancestors, nearest first (empty for none).</summary>
+    internal IReadOnlyList<string> LowerDirs(string? parent) => parent is null ? [] : ParentChain(Require(parent).Id);
+
     /// <summary>
     /// At open: removes snapshots that never finished (active or view ones belong to a process that is
     /// gone) and directories without a row (a crash between mkdir and the insert's commit).

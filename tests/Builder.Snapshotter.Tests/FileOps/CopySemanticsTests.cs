@@ -174,6 +174,9 @@ public sealed class CopySemanticsTests : IDisposable
         Copy("/h/", "dir");
         Assert.Equal(Stat("h/one").Inode, Stat("h/sub/one-link").Inode);
         Assert.Equal(2u, Stat("h/one").Nlink);
+        // Also between two sources of one instruction.
+        Copy("/h2/", "dir/one", "dir/sub/one-link");
+        Assert.Equal(Stat("h2/one").Inode, Stat("h2/one-link").Inode);
     }
 
     [Fact]

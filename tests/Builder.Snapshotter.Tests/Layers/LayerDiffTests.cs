@@ -143,6 +143,24 @@ public sealed class LayerDiffTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Drivers))]
+    public void A_parent_the_layer_does_not_list_keeps_the_lower_layers_metadata(bool overlay)
+    {
+        using var temp = Open(overlay);
+        var baseTar = new TarBuilder().Dir("opt/", mode: 0x1C0).Dir("opt/inner/", mode: 0x1E8).File("opt/inner/a", "a").Build();
+        temp.Root.Layers.Apply(new MemoryStream(baseTar), null, "base");
+        var fs = temp.Root.Snapshots.FsPath("base");
+        Errno.Check(Syscalls.Fchownat(Syscalls.AtFdCwd, Path.Combine(fs, "opt/inner"), 5, 6, 0), "chown", "inner");
+        var top = new TarBuilder().File("opt/inner/b", "b").File("opt/inner/.wh.a").Build();
+        temp.Root.Layers.Apply(new MemoryStream(top), "base", "top");
+        var lines = Describe(temp, "top");
+        Assert.Equal("opt dir 700 0:0 []", lines[0]);
+        Assert.Equal("opt/inner dir 750 5:6 []", lines[1]);
+        Assert.StartsWith("opt/inner/b file", lines[2], StringComparison.Ordinal);
+        Assert.Equal(3, lines.Count);
+    }
+
     [Fact]
     public void Concurrent_exports_compute_the_layer_once()
     {

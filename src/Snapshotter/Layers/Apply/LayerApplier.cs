@@ -27,12 +27,50 @@ internal sealed class LayerApplier
     private string? _cachedParent;
     private DirFd? _cachedParentFd;
 
+    private readonly IReadOnlyList<string> _lowerDirs;
+    private readonly string _rootRealPath;
+
     /// <param name="owner">ADD --chown: every entry gets this owner instead of the tar's.</param>
-    public LayerApplier(RootedDirectory root, ApplyMode mode, (int Uid, int Gid)? owner = null)
+    /// <param name="lowerDirs">
+    /// For an overlay upperdir, the parent chain's directories (nearest first): a directory the layer does not
+    /// list but needs as a parent is made with the lower layers' owner, mode and mtime, so it masks nothing.
+    /// </param>
+    public LayerApplier(RootedDirectory root, ApplyMode mode, (int Uid, int Gid)? owner = null, IReadOnlyList<string>? lowerDirs = null)
     {
         _root = root;
         _mode = mode;
         _owner = owner;
+        _lowerDirs = lowerDirs ?? [];
+        _rootRealPath = Path.GetFullPath(new DirectoryInfo(root.Path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? root.Path);
+    }
+
+    /// <summary>Called for each parent directory the applier had to make: copy the lower layers' metadata onto it.</summary>
+    private void ImplicitDirectoryCreated(DirFd parent, string name)
+    {
+        if (_lowerDirs.Count == 0)
+        {
+            return;
+        }
+        var parentHost = Syscalls.Readlinkat(Syscalls.AtFdCwd, $"/proc/self/fd/{parent.Value}");
+        if (parentHost is null || !(parentHost == _rootRealPath || parentHost.StartsWith(_rootRealPath + "/", StringComparison.Ordinal)))
+        {
+            return;
+        }
+        var rel = ContainedPath.Join(parentHost.Length == _rootRealPath.Length ? "" : parentHost[(_rootRealPath.Length + 1)..], name);
+        foreach (var lower in _lowerDirs)
+        {
+            if (Syscalls.Statx(Syscalls.AtFdCwd, Path.Combine(lower, rel), Syscalls.AtSymlinkNoFollow, out var st) != 0)
+            {
+                continue;
+            }
+            if (st.IsDirectory)
+            {
+                Syscalls.Fchownat(parent.Value, name, (int)st.Uid, (int)st.Gid, Syscalls.AtSymlinkNoFollow);
+                Syscalls.Fchmodat(parent.Value, name, st.Permissions, 0);
+                _dirTimes.Add((rel, st.MtimeNs / 1_000_000_000, st.MtimeNs % 1_000_000_000));
+            }
+            return;
+        }
     }
 
     /// <summary>Number of entries applied.</summary>
@@ -234,7 +272,7 @@ internal sealed class LayerApplier
             _root.RemoveAll(target);
             return;
         }
-        using var parent = _root.OpenParent(target, out var name, create: true);
+        using var parent = _root.OpenParent(target, out var name, create: true, ImplicitDirectoryCreated);
         RootedDirectory.RemoveAt(parent.Value, name, _root.Describe(target));
         Errno.Check(Syscalls.Mknodat(parent.Value, name, Syscalls.SIfChr, 0), "mknod whiteout", _root.Describe(target));
     }
@@ -246,7 +284,7 @@ internal sealed class LayerApplier
             return; // repeated markers cost nothing: linear in the number of entries
         }
         InvalidateCache();
-        using var fd = _root.MakeDirectories(dir, null);
+        using var fd = _root.MakeDirectories(dir, ImplicitDirectoryCreated);
         if (_mode == ApplyMode.OverlayUpper)
         {
             if (Syscalls.SetxattrFollow($"/proc/self/fd/{fd.Value}", "trusted.overlay.opaque", "y"u8) < 0)
@@ -304,7 +342,7 @@ internal sealed class LayerApplier
             {
                 throw _root.Failure(errno, parentPath);
             }
-            _cachedParentFd = _root.MakeDirectories(parentPath, null);
+            _cachedParentFd = _root.MakeDirectories(parentPath, ImplicitDirectoryCreated);
         }
         else
         {
