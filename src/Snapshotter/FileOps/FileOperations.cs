@@ -50,9 +50,9 @@ public sealed class FileOperations : IDisposable
         var destText = request.Destination.StartsWith('/') ? request.Destination : request.WorkingDirectory.TrimEnd('/') + "/" + request.Destination;
         var destIsDir = destText.EndsWith('/') || destText.EndsWith("/.", StringComparison.Ordinal) || request.Parents;
         var dest = ContainedPath.CleanClamped(destText);
-        if (!destIsDir && _root.TryLstat(dest, out var existing) && existing.IsDirectory)
+        if (!destIsDir && IsDirectoryInRoot(dest))
         {
-            destIsDir = true;
+            destIsDir = true; // an existing directory, also through a symlink (followed inside the root), as Docker does
         }
         if (matches.Count > 1 && !destIsDir)
         {
@@ -104,6 +104,17 @@ public sealed class FileOperations : IDisposable
             }
             copier.Copy(match.HostPath, target, "");
         }
+    }
+
+    private bool IsDirectoryInRoot(string relative)
+    {
+        var fd = _root.TryOpenDirectory(relative);
+        if (fd < 0)
+        {
+            return false;
+        }
+        Syscalls.Close(fd);
+        return true;
     }
 
     /// <summary>mkdir (-p with <paramref name="parents"/>) with mode and owner: WORKDIR and RUN --mount targets.</summary>

@@ -65,6 +65,9 @@ public sealed class CopySemanticsTests : IDisposable
         Copy("/app", "c.log"); // existing directory without slash: into it
         Assert.Equal("C", Read("app/c.log"));
         Assert.Equal(0x1EDu, Stat("app").Permissions); // parents made 0755
+        File.CreateSymbolicLink(Path.Combine(_target, "app-link"), "/app");
+        Copy("/app-link", "b.txt"); // a symlink to a directory is a directory destination
+        Assert.Equal("B", Read("app/b.txt"));
         _ops.Copy(new CopyRequest { SourceRoot = _ctx, Sources = ["a.txt"], Destination = "rel/", WorkingDirectory = "/work" });
         Assert.Equal("A", Read("work/rel/a.txt"));
     }
