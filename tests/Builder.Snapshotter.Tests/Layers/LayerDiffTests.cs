@@ -162,6 +162,24 @@ public sealed class LayerDiffTests
     }
 
     [Fact]
+    public async Task An_applied_blob_is_remembered_as_the_snapshots_layer_and_the_root_entry_sets_root_metadata()
+    {
+        using var temp = Open(overlay: true);
+        var tar = TarBuilder.Gzip(new TarBuilder().Dir("./", mode: 0x1C0).File("f", "data").Build());
+        var blob = await temp.Root.Content.IngestAsync(new MemoryStream(tar), cancellationToken: TestContext.Current.CancellationToken);
+        Builder.Oci.Digest diffId;
+        using (var s = temp.Root.Content.OpenRead(blob.Digest))
+        {
+            diffId = temp.Root.Layers.Apply(s, null, "pulled", new Builder.Oci.Descriptor(Builder.Oci.MediaTypes.OciLayerGzip, blob.Digest, blob.Size));
+        }
+        var exported = temp.Root.Layers.Export("pulled");
+        Assert.Equal(new LayerDescriptor(blob.Digest, blob.Size, diffId, Builder.Oci.MediaTypes.OciLayerGzip), exported);
+        Assert.Single(temp.Root.Content.List()); // nothing recomputed
+        Syscalls.Statx(Syscalls.AtFdCwd, temp.Root.Snapshots.FsPath("pulled"), 0, out var rootStat);
+        Assert.Equal(0x1C0u, rootStat.Permissions);
+    }
+
+    [Fact]
     public void Concurrent_exports_compute_the_layer_once()
     {
         using var temp = Open(overlay: true);

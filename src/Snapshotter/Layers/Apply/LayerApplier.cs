@@ -311,20 +311,9 @@ internal sealed class LayerApplier
             return; // ADD into an existing directory keeps that directory's own metadata
         }
         Errno.Check(Syscalls.Fchownat(_root.Fd, "", uid, gid, Syscalls.AtEmptyPath | Syscalls.AtSymlinkNoFollow), "chown", _root.Path);
-        Errno.Check(Syscalls.Fchmod(ReopenRootForChmod(), entry.Mode), "chmod", _root.Path);
+        // chmod through the fd's /proc link: the root is held as an O_PATH fd, which fchmod refuses.
+        Errno.Check(Syscalls.Fchmodat(Syscalls.AtFdCwd, $"/proc/self/fd/{_root.Fd}", entry.Mode, 0), "chmod", _root.Path);
         _dirTimes.Insert(0, ("", entry.MtimeSeconds, entry.MtimeNanos));
-    }
-
-    private int _rootRw = -1;
-
-    private int ReopenRootForChmod()
-    {
-        if (_rootRw < 0)
-        {
-            _rootRw = Syscalls.Openat2(_root.Fd, ".", Syscalls.ORdOnly | Syscalls.ODirectory | Syscalls.OCloExec, 0, Syscalls.ResolveInRoot);
-            Errno.Check(_rootRw, "open", _root.Path);
-        }
-        return _rootRw;
     }
 
     private DirFd OpenParentCached(string parentPath)
@@ -357,10 +346,5 @@ internal sealed class LayerApplier
         _cachedParentFd?.Dispose();
         _cachedParentFd = null;
         _cachedParent = null;
-        if (_rootRw >= 0)
-        {
-            Syscalls.Close(_rootRw);
-            _rootRw = -1;
-        }
     }
 }
