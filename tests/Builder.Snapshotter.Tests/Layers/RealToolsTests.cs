@@ -90,3 +90,49 @@ public sealed class RealToolsTests
         Assert.Equal(TreeDescription.Capture(source), Describe(temp, "gnu"));
     }
 }
+
+/// <summary>Layers written by another tool (umoci repack: Go archive/tar, its own whiteouts) apply to the tree it saw.</summary>
+public sealed class UmociWrittenLayerTests
+{
+    [Fact]
+    public void Layers_written_by_umoci_repack_apply_to_the_same_tree()
+    {
+        Capabilities.RequireRoot();
+        ExternalTool.Require("umoci");
+        using var temp = new TempDataRoot(useOverlay: null);
+        var layout = Path.Combine(temp.NewDir("layout"), "oci");
+        var bundle = Path.Combine(temp.NewDir("bundle"), "b");
+        ExternalTool.Run($"umoci init --layout {layout} && umoci new --image {layout}:img && umoci unpack --image {layout}:img {bundle}");
+        var rootfs = Path.Combine(bundle, "rootfs");
+        LayerDiffTests.MakeRichTree(rootfs);
+        ExternalTool.Run($"umoci repack --image {layout}:img {bundle}");
+        // A second layer: unpack the one-layer image afresh, change it, repack.
+        bundle += "2";
+        rootfs = Path.Combine(bundle, "rootfs");
+        ExternalTool.Run($"umoci unpack --image {layout}:img {bundle}");
+        File.Delete(Path.Combine(rootfs, "etc/passwd"));
+        Directory.Delete(Path.Combine(rootfs, "etc/deep"), recursive: true);
+        Directory.CreateDirectory(Path.Combine(rootfs, "etc/deep"));
+        File.WriteAllText(Path.Combine(rootfs, "etc/deep/new"), "new");
+        File.WriteAllText(Path.Combine(rootfs, "bin/tool"), "changed");
+        ExternalTool.Run($"umoci repack --image {layout}:img {bundle}");
+
+        // Follow index -> manifest -> layers, applying each in order.
+        using var index = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "index.json")));
+        var manifests = index.RootElement.GetProperty("manifests");
+        var manifestDigest = Digest.Parse(manifests[manifests.GetArrayLength() - 1].GetProperty("digest").GetString()!);
+        using var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(layout, "blobs/sha256", manifestDigest.Hex)));
+        string? parent = null;
+        var i = 0;
+        foreach (var layer in manifest.RootElement.GetProperty("layers").EnumerateArray())
+        {
+            var digest = Digest.Parse(layer.GetProperty("digest").GetString()!);
+            using var blob = File.OpenRead(Path.Combine(layout, "blobs/sha256", digest.Hex));
+            var name = "umoci-" + i++;
+            temp.Root.Layers.Apply(blob, parent, name);
+            parent = name;
+        }
+        Assert.Equal(2, i);
+        Assert.Equal(TreeDescription.Capture(rootfs), Describe(temp, parent!));
+    }
+}
