@@ -206,7 +206,7 @@ public sealed class SnapshotStore : ISnapshotter
         {
             throw new ArgumentException("parent must be null or a committed snapshot's name", nameof(parent));
         }
-        return _db.InTransaction((c, tx) =>
+        var (paths, chain) = _db.InTransaction((c, tx) =>
         {
             if (SnapshotRows.Find(c, tx, key) is not null)
             {
@@ -228,19 +228,21 @@ public sealed class SnapshotStore : ISnapshotter
             var id = (long)c.Scalar("SELECT last_insert_rowid()", tx)!;
             SnapshotRows.SetLabels(c, tx, id, labels);
             var paths = PathsOf(id);
-            var chain = ParentChain(c, tx, parentId);
-            try
-            {
-                Directory.CreateDirectory(paths.Dir);
-                _driver.Create(kind, paths, chain);
-            }
-            catch
-            {
-                DeleteDirectory(paths.Dir);
-                throw; // the transaction is rolled back by its disposal
-            }
-            return _driver.Mounts(kind, paths, chain);
+            Directory.CreateDirectory(paths.Dir);
+            return (paths, ParentChain(c, tx, parentId));
         });
+        // Filled outside the db lock: the copying driver may copy a whole tree. A crash meanwhile leaves an
+        // active (never committed) snapshot, which the recovery at open removes.
+        try
+        {
+            _driver.Create(kind, paths, chain);
+        }
+        catch
+        {
+            Remove(key);
+            throw;
+        }
+        return _driver.Mounts(kind, paths, chain);
     }
 
     private SnapshotRow Require(string key) => _db.Run(c => SnapshotRows.Find(c, null, key)) ?? throw new KeyNotFoundException($"snapshot '{key}' does not exist");
