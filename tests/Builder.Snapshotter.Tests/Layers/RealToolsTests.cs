@@ -133,6 +133,7 @@ public sealed class UmociWrittenLayerTests
             parent = name;
         }
         Assert.Equal(2, i);
-        Assert.Equal(TreeDescription.Capture(rootfs), Describe(temp, parent!));
+        // Go's archive/tar rounds mtimes to the nearest second, so mtimes are compared by the round trip tests instead.
+        Assert.Equal(TreeDescription.Capture(rootfs, withMtime: false), Describe(temp, parent!, withMtime: false));
     }
 }

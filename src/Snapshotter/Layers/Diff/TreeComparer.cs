@@ -5,20 +5,15 @@ namespace Builder.Snapshotter.Layers.Diff;
 /// <summary>
 /// The layer between two full trees (the copying snapshotter): paths added or changed in
 /// <c>upper</c> (type, mode, owner, size, mtime, link target or xattrs differ), and whiteouts for paths
-/// of <c>lower</c> that are gone. A changed directory is listed only when its own metadata changed or
-/// something below it did, so unchanged subtrees produce nothing.
+/// of <c>lower</c> that are gone. An unchanged directory is listed only when something below it changed:
+/// it waits on a stack of pending ancestors that the first change below flushes. Streams: memory holds
+/// one directory listing per level and that stack, never the tree.
 /// </summary>
 internal static class TreeComparer
 {
-    public static IEnumerable<LayerChange> Walk(string upper, string? lower)
-    {
-        var changes = new List<LayerChange>();
-        Compare(upper, lower, "", changes);
-        return changes;
-    }
+    public static IEnumerable<LayerChange> Walk(string upper, string? lower) => Compare(upper, lower, "", []);
 
-    // Returns true when anything under the directory changed. Buffers only the changes, not the trees.
-    private static bool Compare(string upperDir, string? lowerDir, string relDir, List<LayerChange> changes)
+    private static IEnumerable<LayerChange> Compare(string upperDir, string? lowerDir, string relDir, List<LayerChange> pending)
     {
         var names = new SortedSet<string>(StringComparer.Ordinal);
         foreach (var e in Directory.EnumerateFileSystemEntries(upperDir))
@@ -32,7 +27,6 @@ internal static class TreeComparer
                 names.Add(Path.GetFileName(e));
             }
         }
-        var any = false;
         foreach (var name in names)
         {
             var rel = relDir.Length == 0 ? name : relDir + "/" + name;
@@ -41,42 +35,71 @@ internal static class TreeComparer
             var hasU = Syscalls.Statx(Syscalls.AtFdCwd, u, Syscalls.AtSymlinkNoFollow, out var us) == 0;
             FileStat ls = default;
             var hasL = l is not null && Syscalls.Statx(Syscalls.AtFdCwd, l, Syscalls.AtSymlinkNoFollow, out ls) == 0;
+            var changes = new List<LayerChange>(2);
             if (!hasU)
             {
                 changes.Add(new LayerChange(rel, LayerChangeKind.Whiteout, null, ls));
-                any = true;
-                continue;
             }
-            if (us.IsDirectory)
+            else if (us.IsDirectory)
             {
-                var mark = changes.Count;
-                var sameDir = hasL && ls.IsDirectory && SameMetadata(us, ls, u, l!);
-                changes.Add(new LayerChange(rel, LayerChangeKind.Add, u, us));
-                if (hasL && !ls.IsDirectory)
+                var entry = new LayerChange(rel, LayerChangeKind.Add, u, us);
+                var lowerIsDir = hasL && ls.IsDirectory;
+                if (lowerIsDir && SameMetadata(us, ls, u, l!))
                 {
-                    changes.Insert(mark, new LayerChange(rel, LayerChangeKind.Whiteout, null, ls));
-                }
-                var below = Compare(u, hasL && ls.IsDirectory ? l : null, rel, changes);
-                if (sameDir && !below)
-                {
-                    changes.RemoveAt(mark);
+                    // Unchanged itself: listed only if something below changes.
+                    pending.Add(entry);
+                    foreach (var change in Compare(u, l, rel, pending))
+                    {
+                        yield return change;
+                    }
+                    if (pending.Count > 0 && ReferenceEquals(pending[^1], entry))
+                    {
+                        pending.RemoveAt(pending.Count - 1);
+                    }
                     continue;
                 }
-                any = true;
+                if (hasL && !lowerIsDir)
+                {
+                    changes.Add(new LayerChange(rel, LayerChangeKind.Whiteout, null, ls));
+                }
+                changes.Add(entry);
+                foreach (var change in Flush(pending, changes))
+                {
+                    yield return change;
+                }
+                foreach (var change in Compare(u, lowerIsDir ? l : null, rel, pending))
+                {
+                    yield return change;
+                }
                 continue;
             }
-            if (hasL && SameMetadata(us, ls, u, l!))
+            else if (!hasL || !SameMetadata(us, ls, u, l!))
             {
-                continue;
+                if (hasL && ls.IsDirectory)
+                {
+                    changes.Add(new LayerChange(rel, LayerChangeKind.Whiteout, null, ls));
+                }
+                changes.Add(new LayerChange(rel, LayerChangeKind.Add, u, us));
             }
-            if (hasL && ls.IsDirectory)
+            foreach (var change in Flush(pending, changes))
             {
-                changes.Add(new LayerChange(rel, LayerChangeKind.Whiteout, null, ls));
+                yield return change;
             }
-            changes.Add(new LayerChange(rel, LayerChangeKind.Add, u, us));
-            any = true;
         }
-        return any;
+    }
+
+    /// <summary>The pending ancestors (now known to contain a change), then the changes.</summary>
+    private static List<LayerChange> Flush(List<LayerChange> pending, List<LayerChange> changes)
+    {
+        if (changes.Count == 0)
+        {
+            return changes;
+        }
+        var all = new List<LayerChange>(pending.Count + changes.Count);
+        all.AddRange(pending);
+        pending.Clear();
+        all.AddRange(changes);
+        return all;
     }
 
     private static bool SameMetadata(FileStat a, FileStat b, string pa, string pb)
