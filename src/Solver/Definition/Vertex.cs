@@ -27,7 +27,7 @@ public sealed record VertexDescription(string Name, string? Stage = null, int St
 /// </summary>
 public sealed class Vertex
 {
-    private readonly Lazy<string> _digest;
+    private string? _digest;
 
     public Vertex(Op op, IReadOnlyList<VertexInput> inputs, VertexDescription? description = null)
     {
@@ -36,7 +36,6 @@ public sealed class Vertex
         Op = op;
         Inputs = inputs;
         Description = description ?? new VertexDescription(op.Kind);
-        _digest = new Lazy<string>(ComputeDigest);
     }
 
     public Vertex(Op op, params VertexInput[] inputs)
@@ -51,10 +50,10 @@ public sealed class Vertex
     public VertexDescription Description { get; }
 
     /// <summary><c>sha256:&lt;hex&gt;</c> of the canonical form.</summary>
-    public string Digest => _digest.Value;
+    public string Digest => Volatile.Read(ref _digest) ?? ComputeDigests();
 
     /// <summary>Returns a vertex with the same op and inputs and another description (same digest).</summary>
-    public Vertex WithDescription(VertexDescription description) => new(Op, Inputs, description);
+    public Vertex WithDescription(VertexDescription description) => new(Op, Inputs, description) { _digest = _digest };
 
     /// <summary>The canonical bytes the digest is taken over: JSON with a fixed field order.</summary>
     public byte[] CanonicalForm()
@@ -79,7 +78,38 @@ public sealed class Vertex
         return buffer.WrittenSpan.ToArray();
     }
 
-    private string ComputeDigest() => "sha256:" + Convert.ToHexStringLower(SHA256.HashData(CanonicalForm()));
+    /// <summary>
+    /// Computes this digest and any missing input digests, inputs first, without recursion: a
+    /// chain of thousands of steps must not overflow the stack. Racing threads compute the same
+    /// value, so a plain publish is enough.
+    /// </summary>
+    private string ComputeDigests()
+    {
+        var pending = new Stack<Vertex>();
+        pending.Push(this);
+        while (pending.Count > 0)
+        {
+            var vertex = pending.Peek();
+            var ready = true;
+            foreach (var input in vertex.Inputs)
+            {
+                if (Volatile.Read(ref input.Vertex._digest) is null)
+                {
+                    pending.Push(input.Vertex);
+                    ready = false;
+                }
+            }
+            if (ready)
+            {
+                pending.Pop();
+                if (Volatile.Read(ref vertex._digest) is null)
+                {
+                    Volatile.Write(ref vertex._digest, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(vertex.CanonicalForm())));
+                }
+            }
+        }
+        return _digest!;
+    }
 
     public override string ToString() => $"{Op.Kind} {Digest}";
 }
