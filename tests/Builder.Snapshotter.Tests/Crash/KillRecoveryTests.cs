@@ -32,12 +32,18 @@ public sealed class KillRecoveryTests : IDisposable
             psi.ArgumentList.Add(a);
         }
         using var p = Process.Start(psi)!;
-        var line = p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask();
-        Assert.True(line.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken), "crash helper did not start");
-        Assert.Equal("ready", line.Result);
-        Thread.Sleep(delayMs);
-        p.Kill(); // SIGKILL: no finally blocks, no flushes
-        p.WaitForExit();
+        try
+        {
+            var line = p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask();
+            Assert.True(line.Wait(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken), "crash helper did not start");
+            Assert.Equal("ready", line.Result);
+            Thread.Sleep(delayMs);
+        }
+        finally
+        {
+            p.Kill(); // SIGKILL: no finally blocks, no flushes in the child
+            p.WaitForExit();
+        }
     }
 
     [Theory]
