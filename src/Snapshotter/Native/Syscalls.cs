@@ -43,12 +43,9 @@ internal static unsafe partial class Syscalls
     public const int EEXIST = 17;
     public const int ENOTDIR = 20;
     public const int EISDIR = 21;
-    public const int EXDEV = 18;
     public const int ELOOP = 40;
     public const int ENODATA = 61;
     public const int ENOTSUP = 95;
-    public const int ENOTEMPTY = 39;
-    public const int EAGAIN = 11;
     public const int EPERM = 1;
 
     public const ulong MsRdOnly = 1;
@@ -209,9 +206,6 @@ internal static unsafe partial class Syscalls
 
     [LibraryImport("libc", EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint LgetxattrRaw(string path, string name, byte* value, nuint size);
-
-    [LibraryImport("libc", EntryPoint = "lremovexattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int Lremovexattr(string path, string name);
 
     /// <summary>The extended attribute names of <paramref name="path"/> (not following a final symlink).</summary>
     public static List<string> ListXattrs(string path)

@@ -154,9 +154,6 @@ public sealed class SnapshotStore : ISnapshotter
     /// <summary>The directory holding the snapshot's own tree (an overlay upperdir, or a full tree for the copy driver).</summary>
     internal string FsPath(string key) => PathsOf(Require(key).Id).Fs;
 
-    /// <summary>The committed parent's key, or null.</summary>
-    internal string? ParentKey(string key) => Stat(key).Parent;
-
     internal long IdOf(string key) => Require(key).Id;
 
     /// <summary>The fs directories of <paramref name="parent"/> and its ancestors, nearest first (empty for none).</summary>
