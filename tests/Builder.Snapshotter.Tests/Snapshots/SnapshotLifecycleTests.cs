@@ -223,6 +223,30 @@ public sealed class SnapshotLifecycleTests
     }
 
     [Fact]
+    public void Concurrent_prepares_and_commits_from_many_threads_are_consistent()
+    {
+        using var temp = new TempDataRoot(useOverlay: false);
+        var s = temp.Root.Snapshots;
+        Parallel.For(0, 16, i =>
+        {
+            string? parent = null;
+            for (var j = 0; j < 5; j++)
+            {
+                var key = $"a-{i}-{j}";
+                s.Prepare(key, parent);
+                File.WriteAllText(Path.Combine(s.FsPath(key), $"f{j}"), $"{i}/{j}");
+                s.Commit($"c-{i}-{j}", key);
+                parent = $"c-{i}-{j}";
+            }
+        });
+        var all = s.Walk().ToList();
+        Assert.Equal(80, all.Count);
+        Assert.All(all, info => Assert.Equal(SnapshotKind.Committed, info.Kind));
+        Assert.Equal("c-7-3", s.Stat("c-7-4").Parent);
+        Assert.Equal(80, Directory.EnumerateDirectories(Path.Combine(temp.Root.Path, "snapshots")).Count());
+    }
+
+    [Fact]
     public void A_second_open_of_the_same_root_is_refused()
     {
         using var temp = new TempDataRoot(useOverlay: false);
