@@ -20,6 +20,7 @@ internal static class ContainerInit
         LibC.close(StatusProtocol.LifelineFd);
 
         PreparedCommand command;
+        Reaper reaper;
         try
         {
             var workingDir = RootfsSetup.Prepare(config);
@@ -31,6 +32,7 @@ internal static class ContainerInit
             }
             var user = UserResolver.Resolve(config.User, ContainerFiles.ReadSmallFile("/etc/passwd"), ContainerFiles.ReadSmallFile("/etc/group"));
             command = PreparedCommand.Create(config.Args, WithDefaults(config.Env, user), user, workingDir, config.Tty);
+            reaper = Reaper.BlockSignals();
         }
         catch (UnknownUserException e)
         {
@@ -48,7 +50,6 @@ internal static class ContainerInit
             return;
         }
 
-        var reaper = Reaper.BlockSignals();
         var pid = LibC.fork();
         if (pid < 0)
         {

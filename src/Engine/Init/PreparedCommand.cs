@@ -146,8 +146,8 @@ internal sealed unsafe class PreparedCommand
                 LibC.signal(sig, SIG_DFL);
             }
         }
-        ulong empty = 0;
-        LibC.sigprocmask(LibC.SIG_SETMASK, &empty, null);
+        var empty = stackalloc ulong[16]; // glibc's sigset_t is 128 bytes
+        LibC.sigprocmask(LibC.SIG_SETMASK, empty, null);
     }
 
     private static IEnumerable<string> Candidates(string name, string[] env)

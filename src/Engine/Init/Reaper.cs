@@ -20,16 +20,18 @@ internal sealed unsafe class Reaper
     /// <summary>Blocks the handled signals (before fork, so no SIGCHLD is lost) and opens the signalfd.</summary>
     public static Reaper BlockSignals()
     {
-        ulong mask = 1UL << (LibC.SIGCHLD - 1);
+        // glibc's sigset_t is 128 bytes; the kernel uses the first 8.
+        var mask = stackalloc ulong[16];
+        mask[0] = 1UL << (LibC.SIGCHLD - 1);
         foreach (var sig in Forwarded)
         {
-            mask |= 1UL << (sig - 1);
+            mask[0] |= 1UL << (sig - 1);
         }
-        if (LibC.sigprocmask(LibC.SIG_BLOCK, &mask, null) != 0)
+        if (LibC.sigprocmask(LibC.SIG_BLOCK, mask, null) != 0)
         {
             throw LibC.Fail("sigprocmask");
         }
-        var fd = LibC.signalfd(-1, &mask, 8, LibC.O_CLOEXEC);
+        var fd = LibC.signalfd(-1, mask, LibC.O_CLOEXEC);
         if (fd < 0)
         {
             throw LibC.Fail("signalfd");

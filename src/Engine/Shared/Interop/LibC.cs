@@ -155,7 +155,7 @@ internal static unsafe partial class LibC
     public static partial int sigprocmask(int how, ulong* set, ulong* oldSet);
 
     [LibraryImport(Lib, SetLastError = true)]
-    public static partial int signalfd(int fd, ulong* mask, nint maskSize, int flags);
+    public static partial int signalfd(int fd, ulong* mask, int flags);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint signal(int sig, nint handler);
