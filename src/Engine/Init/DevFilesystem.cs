@@ -60,7 +60,10 @@ internal static class DevFilesystem
                 throw LibC.Fail($"creating {console}");
             }
             LibC.close(fd);
-            MountTargets.Mount("/proc/self/fd/0", console, null, LibC.MS_BIND, null);
+            // fd 0's own mount belongs to the engine's mount namespace and cannot be bound from
+            // here; its path (/dev/pts/N) names the same terminal in our copy of the host's mounts.
+            var terminal = new FileInfo("/proc/self/fd/0").LinkTarget ?? throw new InvalidDataException("stdin is not a terminal");
+            MountTargets.Mount(terminal, console, null, LibC.MS_BIND, null);
         }
         return $"{dev}/null";
     }
