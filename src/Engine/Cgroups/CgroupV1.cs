@@ -7,11 +7,13 @@ internal sealed class CgroupV1 : ContainerCgroup
 {
     private const long CfsPeriodMicroseconds = 100_000;
     private readonly string _memory;
+    private readonly OomNotification? _oomNotification;
 
-    private CgroupV1(IReadOnlyList<string> directories, string memory)
+    private CgroupV1(IReadOnlyList<string> directories, string memory, OomNotification? oomNotification)
     {
         Directories = directories;
         _memory = memory;
+        _oomNotification = oomNotification;
     }
 
     public override IReadOnlyList<string> Directories { get; }
@@ -50,7 +52,7 @@ internal sealed class CgroupV1 : ContainerCgroup
                 Write(cpu, "cpu.cfs_period_us", CfsPeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
                 Write(cpu, "cpu.cfs_quota_us", ((long)(cpus * CfsPeriodMicroseconds)).ToString(CultureInfo.InvariantCulture));
             }
-            return new CgroupV1(created, memory);
+            return new CgroupV1(created, memory, limits.MemoryBytes is null ? null : OomNotification.Register(memory));
         }
         catch
         {
@@ -59,5 +61,12 @@ internal sealed class CgroupV1 : ContainerCgroup
         }
     }
 
-    public override long OomKills() => ReadKey(Path.Combine(_memory, "memory.oom_control"), "oom_kill");
+    /// <summary>
+    /// v1 counts oom_kill only in the victim's own cgroup, which an OCI runtime's child cgroup takes
+    /// away with it; the OOM notification of ours fires for OOMs in our subtree.
+    /// </summary>
+    public override long OomKills() =>
+        Math.Max(ReadKey(Path.Combine(_memory, "memory.oom_control"), "oom_kill"), _oomNotification?.Count() ?? 0);
+
+    protected override void Release() => _oomNotification?.Dispose();
 }

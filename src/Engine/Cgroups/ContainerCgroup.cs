@@ -20,7 +20,16 @@ internal abstract class ContainerCgroup
     public abstract long OomKills();
 
     /// <summary>SIGKILLs whatever is left and removes the directories.</summary>
-    public void Destroy() => DestroyDirectories(Directories);
+    public void Destroy()
+    {
+        Release();
+        DestroyDirectories(Directories);
+    }
+
+    /// <summary>Closes fds held on the cgroup's files.</summary>
+    protected virtual void Release()
+    {
+    }
 
     /// <summary>Kills the processes of cgroup directories (deepest first) and removes them; used for leftovers too.</summary>
     public static void DestroyDirectories(IEnumerable<string> directories)

@@ -31,7 +31,7 @@ internal static class ContainerInit
                 Loopback.BringUp();
             }
             var user = UserResolver.Resolve(config.User, ContainerFiles.ReadSmallFile("/etc/passwd"), ContainerFiles.ReadSmallFile("/etc/group"));
-            command = PreparedCommand.Create(config.Args, WithDefaults(config.Env, user), user, workingDir, config.Tty);
+            command = PreparedCommand.Create(config.Args, EnvironmentDefaults.Apply(config.Env, user), user, workingDir, config.Tty);
             reaper = Reaper.BlockSignals();
         }
         catch (UnknownUserException e)
@@ -80,20 +80,5 @@ internal static class ContainerInit
                 throw LibC.Fail($"sethostname {hostname}");
             }
         }
-    }
-
-    /// <summary>PATH and HOME as Docker sets them when the image does not.</summary>
-    private static string[] WithDefaults(string[] env, ResolvedUser user)
-    {
-        var result = new List<string>(env);
-        if (!env.Any(e => e.StartsWith("PATH=", StringComparison.Ordinal)))
-        {
-            result.Add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-        }
-        if (!env.Any(e => e.StartsWith("HOME=", StringComparison.Ordinal)))
-        {
-            result.Add("HOME=" + user.Home);
-        }
-        return result.ToArray();
     }
 }

@@ -170,6 +170,9 @@ internal static unsafe partial class LibC
     public static partial uint umask(uint mask);
 
     [LibraryImport(Lib, SetLastError = true)]
+    public static partial int eventfd(uint initialValue, int flags);
+
+    [LibraryImport(Lib, SetLastError = true)]
     private static partial long syscall(long number, nint a1, nint a2, nint a3);
 
     public static int pivot_root(byte* newRoot, byte* putOld) => (int)syscall(SYS_pivot_root, (nint)newRoot, (nint)putOld, 0);

@@ -1,6 +1,5 @@
-using Builder.Engine.Wire;
 
-namespace Builder.Engine.Init;
+namespace Builder.Engine.Wire;
 
 /// <summary>
 /// The working directory must lie inside the rootfs: symlinks are followed within it and may not

@@ -1,0 +1,142 @@
+using Builder.Engine.Cgroups;
+using Builder.Engine.Interop;
+using Builder.Engine.Io;
+using Builder.Engine.Native;
+using Builder.Engine.Wire;
+
+namespace Builder.Engine.Oci;
+
+/// <summary>
+/// Runs containers through an OCI runtime (runc, crun, or a path): writes a runtime-spec bundle
+/// with the native executor's semantics and runs it in the foreground. USER, the working
+/// directory and the command are checked on the host first (reading the rootfs as plain data),
+/// so both executors report the same failures. Limits are set on a parent cgroup that the engine
+/// owns, so an OOM kill stays observable after the runtime has removed its own cgroup.
+/// </summary>
+public sealed class OciRuntimeExecutor : IExecutor
+{
+    private readonly EngineOptions _options;
+    private readonly CgroupHierarchy _cgroups = CgroupHierarchy.Host;
+
+    /// <param name="runtime">"runc", "crun" (looked up in PATH) or a path to an OCI runtime binary.</param>
+    public OciRuntimeExecutor(string runtime, EngineOptions? options = null)
+    {
+        RuntimePath = Resolve(runtime);
+        _options = options ?? new EngineOptions();
+    }
+
+    public string RuntimePath { get; }
+
+    public async Task<ContainerExit> RunAsync(ContainerSpec spec, ContainerIo io, CancellationToken cancellationToken = default)
+    {
+        spec.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        LeftoverSweeper.SweepOnce(_options.StateRoot, _cgroups);
+
+        using var state = ContainerStateDirectory.Create(_options.StateRoot);
+        var cgroup = _cgroups.Create(state.Id, spec.Limits);
+        var runtimeRoot = Path.Combine(state.Path, "runtime");
+        var started = false;
+        try
+        {
+            ResolvedUser user;
+            string workingDir;
+            try
+            {
+                user = UserResolver.Resolve(spec.User, RootfsFiles.ReadSmallFile(spec.RootFs, "/etc/passwd"), RootfsFiles.ReadSmallFile(spec.RootFs, "/etc/group"));
+                workingDir = WorkingDirectory.Create(spec.RootFs, spec.WorkingDir);
+            }
+            catch (UnknownUserException e)
+            {
+                return new ContainerExit(125, Failure: new StartFailure(StartFailureKind.UnknownUser, e.Message));
+            }
+            catch (PathEscapeException e)
+            {
+                return new ContainerExit(125, Failure: new StartFailure(StartFailureKind.InvalidWorkingDirectory, e.Message));
+            }
+            var env = EnvironmentDefaults.Apply(spec.Env, user);
+            if (RootfsFiles.CheckCommand(spec.RootFs, spec.Args[0], env) is { } failure)
+            {
+                return new ContainerExit(failure.Kind == StartFailureKind.CommandNotFound ? 127 : 126, Failure: failure);
+            }
+
+            var bundle = Directory.CreateDirectory(Path.Combine(state.Path, "bundle")).FullName;
+            var etcFiles = new List<(string, string)>
+            {
+                ("/etc/hosts", state.WriteFile("hosts", EtcFiles.Hosts(spec))),
+                ("/etc/resolv.conf", state.WriteFile("resolv.conf", EtcFiles.ResolvConf(spec))),
+                ("/etc/hostname", state.WriteFile("hostname", EtcFiles.Hostname(spec))),
+            };
+            // A child of our cgroup: the runtime removes its own cgroup, ours keeps the limits and OOM record.
+            var cgroupsPath = $"/builder/{state.Id}/runtime";
+            File.WriteAllText(Path.Combine(bundle, "config.json"), RuntimeSpecWriter.Write(new RuntimeSpecWriter.Inputs(
+                spec, user, env, workingDir, io.Terminal, etcFiles, cgroupsPath, cgroup.IsUnified)));
+
+            using var stdio = ContainerStdio.Create(io);
+            var runtime = InitProcess.Start(RuntimePath, [RuntimePath, "--root", runtimeRoot, "run", "--bundle", bundle, state.Id], stdio.ChildFds);
+            started = true;
+            stdio.Start();
+            int status;
+            await using (cancellationToken.Register(() => Kill(runtimeRoot, state.Id)).ConfigureAwait(false))
+            {
+                status = await runtime.Exited.ConfigureAwait(false);
+            }
+            await stdio.OutputDone.ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var oomKilled = cgroup.OomKills() > 0;
+            if (LibC.WIFSIGNALED(status))
+            {
+                throw new InvalidOperationException($"{RuntimePath} was killed by signal {LibC.WTERMSIG(status)}");
+            }
+            // The runtime exits with the container's status, 128+N for a signal.
+            var code = LibC.WEXITSTATUS(status);
+            int? signal = code is > 128 and < 128 + 65 && (oomKilled || code != 255) ? code - 128 : null;
+            return new ContainerExit(code, signal, oomKilled && signal == LibC.SIGKILL);
+        }
+        finally
+        {
+            if (started)
+            {
+                await RunQuietlyAsync([RuntimePath, "--root", runtimeRoot, "delete", "--force", state.Id]).ConfigureAwait(false);
+            }
+            cgroup.Destroy();
+        }
+    }
+
+    private void Kill(string runtimeRoot, string id) =>
+        _ = RunQuietlyAsync([RuntimePath, "--root", runtimeRoot, "kill", id, "KILL"]);
+
+    private static async Task RunQuietlyAsync(string[] args)
+    {
+        var devNull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        try
+        {
+            var process = InitProcess.Start(args[0], args, [devNull, devNull, devNull]);
+            await process.Exited.ConfigureAwait(false);
+        }
+        finally
+        {
+            LibC.close(devNull);
+        }
+    }
+
+    private static string Resolve(string runtime)
+    {
+        if (runtime.Contains('/'))
+        {
+            return File.Exists(runtime) ? Path.GetFullPath(runtime) : throw new FileNotFoundException($"OCI runtime {runtime} not found", runtime);
+        }
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin").Split(':'))
+        {
+            var candidate = Path.Combine(dir, runtime);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new FileNotFoundException($"OCI runtime '{runtime}' not found in PATH", runtime);
+    }
+
+    public override string ToString() => $"OCI runtime {RuntimePath}";
+
+}
