@@ -12,8 +12,17 @@ internal sealed class CgroupHierarchy(string mountRoot, string parent)
     public ContainerCgroup Create(string id, ResourceLimits limits) =>
         IsUnified ? CgroupV2.Create(mountRoot, parent, id, limits) : CgroupV1.Create(mountRoot, parent, id, limits);
 
-    /// <summary>Container cgroup directories that exist for <paramref name="id"/> (for leftover clean-up).</summary>
-    public IEnumerable<string> DirectoriesOf(string id) =>
-        (IsUnified ? [Path.Combine(mountRoot, parent, id)] : new[] { "memory", "pids", "cpu" }.Select(c => Path.Combine(mountRoot, c, parent, id)))
-        .Where(Directory.Exists);
+    /// <summary>
+    /// Every cgroup directory of container <paramref name="id"/> in every mounted hierarchy, children
+    /// before parents: an OCI runtime creates its cgroup in all v1 hierarchies, not only ours.
+    /// </summary>
+    public IEnumerable<string> DirectoriesOf(string id)
+    {
+        var hierarchies = IsUnified ? [mountRoot] : Directory.EnumerateDirectories(mountRoot).Prepend(mountRoot);
+        return hierarchies
+            .Select(h => Path.Combine(h, parent, id))
+            .Where(Directory.Exists)
+            .SelectMany(dir => Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(dir))
+            .ToList();
+    }
 }

@@ -100,6 +100,7 @@ public sealed class OciRuntimeExecutor : IExecutor
                 await RunQuietlyAsync([RuntimePath, "--root", runtimeRoot, "delete", "--force", state.Id]).ConfigureAwait(false);
             }
             cgroup.Destroy();
+            ContainerCgroup.DestroyDirectories(_cgroups.DirectoriesOf(state.Id));
         }
     }
 

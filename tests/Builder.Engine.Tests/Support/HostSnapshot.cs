@@ -39,9 +39,15 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
             .Order()
             .ToArray();
 
+    /// <summary>
+    /// Children of the test process, and processes of other pid namespaces whose mount table
+    /// mentions the test directory (a container's root mount names its rootfs there; /proc/PID/root
+    /// cannot be used, it reads "/" for a root outside our mount namespace).
+    /// </summary>
     public static string[] ProcessesOf(string testDirectory)
     {
         var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ownPidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget;
         var result = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -54,10 +60,11 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
                 var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
-                var root = new FileInfo(Path.Combine(dir, "root")).LinkTarget ?? "";
-                if (ppid == self || root.StartsWith(testDirectory, StringComparison.Ordinal))
+                var inContainer = new FileInfo(Path.Combine(dir, "ns/pid")).LinkTarget != ownPidNamespace
+                    && File.ReadAllText(Path.Combine(dir, "mountinfo")).Contains(testDirectory, StringComparison.Ordinal);
+                if (ppid == self || inContainer)
                 {
-                    result.Add($"{pid} {stat[..(stat.LastIndexOf(')') + 1)]} root={root}");
+                    result.Add($"{pid} {stat[..(stat.LastIndexOf(')') + 1)]}{(inContainer ? " in container" : "")}");
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -69,8 +76,8 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
     }
 
     private static string[] CgroupDirectories() =>
-        new[] { "memory", "pids", "cpu", "" }
-            .Select(c => Path.Combine("/sys/fs/cgroup", c, "builder"))
+        Directory.EnumerateDirectories("/sys/fs/cgroup").Prepend("/sys/fs/cgroup")
+            .Select(c => Path.Combine(c, "builder"))
             .Where(Directory.Exists)
             .SelectMany(Directory.EnumerateDirectories)
             .Order()
