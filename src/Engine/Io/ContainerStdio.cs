@@ -115,7 +115,7 @@ internal sealed class ContainerStdio : IDisposable
     private static async Task CopyOutput(SafeFileHandle handle, Stream? target)
     {
         var buffer = new byte[64 * 1024];
-        using var source = new FileStream(handle, FileAccess.Read, 1);
+        using var source = OpenForReading(handle);
         while (true)
         {
             int n;
@@ -140,6 +140,21 @@ internal sealed class ContainerStdio : IDisposable
         {
             await target.FlushAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// A pipe becomes a PipeStream, whose reads are truly asynchronous (epoll), so waiting for a
+    /// container's output never blocks a thread-pool thread; a terminal master stays a FileStream.
+    /// </summary>
+    public static Stream OpenForReading(SafeFileHandle handle)
+    {
+        if (Pipe.IsFifo(handle))
+        {
+            var fd = (nint)handle.DangerousGetHandle();
+            handle.SetHandleAsInvalid(); // ownership moves to the pipe handle
+            return new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, new Microsoft.Win32.SafeHandles.SafePipeHandle(fd, ownsHandle: true));
+        }
+        return new FileStream(handle, FileAccess.Read, 1);
     }
 
     private static async Task CopyInput(Stream source, SafeFileHandle handle, bool closeAfter, CancellationToken stop)

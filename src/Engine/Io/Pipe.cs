@@ -28,6 +28,12 @@ internal sealed class Pipe : IDisposable
 
     public static int Fd(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 
+    public static unsafe bool IsFifo(SafeFileHandle handle)
+    {
+        var stat = stackalloc byte[LibC.StatSize];
+        return LibC.fstat(Fd(handle), stat) == 0 && (LibC.ModeAndSize(stat).Mode & LibC.S_IFMT) == 0x1000; // S_IFIFO
+    }
+
     public void Dispose()
     {
         Read.Dispose();

@@ -109,7 +109,7 @@ public sealed class NativeExecutor : IExecutor
 
     private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
-        await using var stream = new FileStream(handle, FileAccess.Read, 1);
+        await using var stream = ContainerStdio.OpenForReading(handle);
         using var reader = new StreamReader(stream, Encoding.UTF8);
         return await reader.ReadToEndAsync().ConfigureAwait(false);
     }
