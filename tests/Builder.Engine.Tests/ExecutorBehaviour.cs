@@ -113,6 +113,15 @@ public abstract class ExecutorBehaviour : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Only_stdio_is_inherited()
+    {
+        // ls opens the directory it lists as fd 3; any other fd came from the engine.
+        var result = await RunAsync(Spec("ls", "/proc/self/fd"));
+        Assert.True(result.Exit.Succeeded, result.ToString());
+        Assert.Equal(["0", "1", "2", "3"], result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
     public async Task Root_gets_dockers_default_capabilities()
     {
         var result = await RunAsync(Shell("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status"));

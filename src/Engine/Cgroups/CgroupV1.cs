@@ -52,7 +52,7 @@ internal sealed class CgroupV1 : ContainerCgroup
                 Write(cpu, "cpu.cfs_period_us", CfsPeriodMicroseconds.ToString(CultureInfo.InvariantCulture));
                 Write(cpu, "cpu.cfs_quota_us", ((long)(cpus * CfsPeriodMicroseconds)).ToString(CultureInfo.InvariantCulture));
             }
-            return new CgroupV1(created, memory, limits.MemoryBytes is null ? null : OomNotification.Register(memory));
+            return new CgroupV1(created, memory, limits.MemoryBytes is null || !File.Exists(Path.Combine(memory, "memory.oom_control")) ? null : OomNotification.Register(memory));
         }
         catch
         {
