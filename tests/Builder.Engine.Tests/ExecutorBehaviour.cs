@@ -224,6 +224,15 @@ public abstract class ExecutorBehaviour : IAsyncLifetime
         Assert.Equal("4", lines[2]);
     }
 
+    [Fact]
+    public async Task Mount_points_created_in_the_rootfs_are_removed_afterwards()
+    {
+        var before = Directory.GetFileSystemEntries(Rootfs.Path, "*", SearchOption.AllDirectories).Order().ToArray();
+        var result = await RunAsync(Shell("ls /scratch/sub >/dev/null && test -f /etc/hosts && echo ok") with { Mounts = [new TmpfsMount("/scratch/sub")] });
+        Assert.Equal("ok\n", result.Stdout);
+        Assert.Equal(before, Directory.GetFileSystemEntries(Rootfs.Path, "*", SearchOption.AllDirectories).Order().ToArray());
+    }
+
     // ---- working directory ----
 
     [Fact]

@@ -9,8 +9,20 @@ internal static class MountTargets
     public static string Directory(string rootFs, string containerPath)
     {
         var path = RootedPath.Resolve(rootFs, containerPath, RootedPath.Escapes.Clamp);
-        RootedPath.CreateMissingDirectories(path);
+        ReportStubs(RootedPath.CreateMissingDirectories(path));
         return path.HostPath;
+    }
+
+    /// <summary>
+    /// Mount points we create in the rootfs are only there for the mount: the engine removes them
+    /// after the run (when still empty) so they never end up in a snapshot.
+    /// </summary>
+    private static void ReportStubs(IEnumerable<string> containerPaths)
+    {
+        foreach (var path in containerPaths)
+        {
+            Status.Stub(path);
+        }
     }
 
     public static string File(string rootFs, string containerPath)
@@ -18,13 +30,19 @@ internal static class MountTargets
         var path = RootedPath.Resolve(rootFs, containerPath, RootedPath.Escapes.Clamp);
         if (!path.Exists)
         {
-            RootedPath.CreateMissingDirectories(path with { Missing = path.Missing[..^1], HostPath = path.HostPath[..path.HostPath.LastIndexOf('/')] });
+            ReportStubs(RootedPath.CreateMissingDirectories(path with
+            {
+                Missing = path.Missing[..^1],
+                HostPath = path.HostPath[..path.HostPath.LastIndexOf('/')],
+                ContainerPath = path.ContainerPath[..path.ContainerPath.LastIndexOf('/')],
+            }));
             var fd = LibC.open(path.HostPath, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0x1A4 /* 0644 */);
             if (fd < 0)
             {
                 throw LibC.Fail($"creating mount point {path.HostPath}");
             }
             LibC.close(fd);
+            Status.Stub(path.ContainerPath);
         }
         return path.HostPath;
     }

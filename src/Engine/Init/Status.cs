@@ -9,6 +9,8 @@ internal static unsafe class Status
 {
     public static void Fail(StartFailureKind kind, string message) => Write(StatusProtocol.FailLine(kind, message));
 
+    public static void Stub(string containerPath) => Write($"{StatusProtocol.Stub} {containerPath}\n");
+
     public static void Exit(int code) => Write($"{StatusProtocol.Exit} {code}\n");
 
     public static void Signal(int signal) => Write($"{StatusProtocol.Signal} {signal}\n");

@@ -69,6 +69,7 @@ public sealed class NativeExecutor : IExecutor
             }
             await stdio.OutputDone.ConfigureAwait(false);
             var reported = HelperStatus.Parse(await statusText.ConfigureAwait(false));
+            MountStubs.Remove(spec.RootFs, reported.Stubs);
             var oomKilled = cgroup is not null && cgroup.OomKills() > 0;
             cancellationToken.ThrowIfCancellationRequested();
             return reported.ToExit(oomKilled)

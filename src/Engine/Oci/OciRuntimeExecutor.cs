@@ -37,6 +37,7 @@ public sealed class OciRuntimeExecutor : IExecutor
         var cgroup = _cgroups.Create(state.Id, spec.Limits);
         var runtimeRoot = Path.Combine(state.Path, "runtime");
         var started = false;
+        List<string> stubs = [];
         try
         {
             ResolvedUser user;
@@ -60,6 +61,9 @@ public sealed class OciRuntimeExecutor : IExecutor
                 return new ContainerExit(failure.Kind == StartFailureKind.CommandNotFound ? 127 : 126, Failure: failure);
             }
 
+            // The runtime creates missing mount points in the rootfs; they are removed afterwards.
+            stubs = MountStubs.MissingBefore(spec.RootFs,
+                new[] { "/proc", "/dev", "/sys", "/etc/hosts", "/etc/resolv.conf", "/etc/hostname" }.Concat(spec.Mounts.Select(m => m.Destination)));
             var bundle = Directory.CreateDirectory(Path.Combine(state.Path, "bundle")).FullName;
             var etcFiles = new List<(string, string)>
             {
@@ -99,6 +103,7 @@ public sealed class OciRuntimeExecutor : IExecutor
             {
                 await RunQuietlyAsync([RuntimePath, "--root", runtimeRoot, "delete", "--force", state.Id]).ConfigureAwait(false);
             }
+            MountStubs.Remove(spec.RootFs, stubs);
             cgroup.Destroy();
             ContainerCgroup.DestroyDirectories(_cgroups.DirectoriesOf(state.Id));
         }

@@ -103,8 +103,15 @@ internal static class RootedPath
     }
 
     /// <summary>Creates the missing directories of a resolved path (mode 0755, owned by the caller).</summary>
-    public static void CreateMissingDirectories(Result path)
+    /// <returns>The created directories as container paths, outermost first.</returns>
+    public static List<string> CreateMissingDirectories(Result path)
     {
+        var created = new List<string>();
+        var containerPath = path.ContainerPath;
+        for (var i = 0; i < path.Missing.Length; i++)
+        {
+            containerPath = containerPath[..containerPath.LastIndexOf('/')];
+        }
         var existing = path.HostPath;
         for (var i = 0; i < path.Missing.Length; i++)
         {
@@ -113,11 +120,18 @@ internal static class RootedPath
         foreach (var name in path.Missing)
         {
             existing = existing + "/" + name;
-            if (LibC.mkdir(existing, 0x1ED /* 0755 */) != 0 && LibC.Errno != LibC.EEXIST)
+            containerPath = containerPath + "/" + name;
+            if (LibC.mkdir(existing, 0x1ED /* 0755 */) != 0)
             {
-                throw LibC.Fail($"mkdir {existing}");
+                if (LibC.Errno != LibC.EEXIST)
+                {
+                    throw LibC.Fail($"mkdir {existing}");
+                }
+                continue;
             }
+            created.Add(containerPath);
         }
+        return created;
     }
 
     private static void PushComponents(Stack<(string, bool)> pending, string path, bool fromLink)
