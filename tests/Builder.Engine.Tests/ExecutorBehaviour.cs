@@ -29,6 +29,8 @@ public abstract class ExecutorBehaviour : IAsyncLifetime
         Rootfs = BusyboxRootfs.Create();
         StateRoot = Path.Combine(Rootfs.Directory, "state");
         Executor = CreateExecutor(new EngineOptions { StateRoot = StateRoot });
+        // What an engine's start-up sweep removes is not this test's doing: sweep first.
+        Builder.Engine.Native.LeftoverSweeper.Sweep(StateRoot, Builder.Engine.Cgroups.CgroupHierarchy.Host);
         _before = HostSnapshot.Take(Rootfs.Directory, StateRoot);
         return ValueTask.CompletedTask;
     }

@@ -25,4 +25,18 @@ internal sealed class CgroupHierarchy(string mountRoot, string parent)
             .SelectMany(dir => Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).OrderByDescending(d => d.Length).Append(dir))
             .ToList();
     }
+
+    /// <summary>Ids of container cgroups under our parent in any hierarchy.</summary>
+    public IEnumerable<string> ContainerIds()
+    {
+        var hierarchies = IsUnified ? [mountRoot] : Directory.EnumerateDirectories(mountRoot).Prepend(mountRoot);
+        return hierarchies
+            .Select(h => Path.Combine(h, parent))
+            .Where(Directory.Exists)
+            .SelectMany(Directory.EnumerateDirectories)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Distinct()
+            .ToList();
+    }
 }

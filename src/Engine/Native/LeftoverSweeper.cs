@@ -41,5 +41,30 @@ internal static class LeftoverSweeper
                 Directory.Delete(dir, recursive: true);
             }
         }
+        // A cgroup without a state directory (deleted by hand, or of an engine using another state
+        // root) is removed only when empty and old: a live container's cgroup has processes, and a
+        // new one is joined within milliseconds of its creation.
+        foreach (var id in cgroups.ContainerIds())
+        {
+            if (Directory.Exists(Path.Combine(stateRoot, id)))
+            {
+                continue;
+            }
+            var directories = cgroups.DirectoriesOf(id).ToList();
+            var idle = directories.All(d =>
+                DateTime.UtcNow - Directory.GetLastWriteTimeUtc(d) > TimeSpan.FromMinutes(1)
+                && (!File.Exists(Path.Combine(d, "cgroup.procs")) || File.ReadAllText(Path.Combine(d, "cgroup.procs")).Trim().Length == 0));
+            if (idle)
+            {
+                try
+                {
+                    ContainerCgroup.DestroyDirectories(directories);
+                }
+                catch (IOException)
+                {
+                    // Became busy meanwhile: not a leftover.
+                }
+            }
+        }
     }
 }
