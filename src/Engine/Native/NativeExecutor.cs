@@ -46,7 +46,7 @@ public sealed class NativeExecutor : IExecutor
             {
                 cgroup = _cgroups.Create(state.Id, spec.Limits);
             }
-            var config = InitConfigFor(spec, io, state, cgroup);
+            var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified);
             state.WriteFile("config.json", JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
 
             using var stdio = ContainerStdio.Create(io);
@@ -81,7 +81,7 @@ public sealed class NativeExecutor : IExecutor
         }
     }
 
-    private static InitConfig InitConfigFor(ContainerSpec spec, ContainerIo io, ContainerStateDirectory state, ContainerCgroup? cgroup) => new()
+    private static InitConfig InitConfigFor(ContainerSpec spec, ContainerIo io, ContainerStateDirectory state, ContainerCgroup? cgroup, bool unifiedCgroups) => new()
     {
         RootFs = Path.GetFullPath(spec.RootFs),
         Args = [.. spec.Args],
@@ -105,7 +105,8 @@ public sealed class NativeExecutor : IExecutor
             _ => throw new ArgumentException($"unsupported mount {m}"),
         }).ToArray(),
         CgroupProcs = cgroup?.ProcsFiles.ToArray() ?? [],
-        CgroupNamespace = cgroup?.IsUnified ?? false,
+        // On cgroup v2 every container gets its own cgroup namespace, as Docker does.
+        CgroupNamespace = unifiedCgroups,
     };
 
     private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
