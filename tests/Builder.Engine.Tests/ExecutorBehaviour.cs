@@ -387,6 +387,16 @@ public abstract class ExecutorBehaviour : IAsyncLifetime
         Assert.Equal("tty\n31 100\n", text);
     }
 
+    [Fact]
+    public async Task Terminal_input_reaches_the_command_and_output_survives_the_end_of_input()
+    {
+        var output = new MemoryStream();
+        var io = new ContainerIo { Stdin = new MemoryStream(Encoding.UTF8.GetBytes("hello\n")), Stdout = output, Terminal = new TerminalSize(80, 24) };
+        var exit = await Executor.RunAsync(Shell("read line; sleep 0.3; echo \"got $line\""), io, Timeout);
+        Assert.True(exit.Succeeded, exit.ToString());
+        Assert.Contains("got hello", Encoding.UTF8.GetString(output.ToArray()));
+    }
+
     // ---- mounts and rootfs ----
 
     [Fact]

@@ -17,6 +17,9 @@ internal sealed class ContainerStdio : IDisposable
     private SafeFileHandle? _stdinWrite;
     private SafeFileHandle? _master;
     private PseudoTerminal? _pty;
+    private ContainerIo? _resizeOwner;
+    private (SafeFileHandle Handle, Stream? Target)[] _pendingOutputs = [];
+    private Stream? _stdinSource;
 
     private ContainerStdio()
     {
@@ -86,10 +89,8 @@ internal sealed class ContainerStdio : IDisposable
         _stdinSource = io.Stdin;
         _stdinWrite = null;
         io.OnResize(_pty.Resize);
+        _resizeOwner = io;
     }
-
-    private (SafeFileHandle Handle, Stream? Target)[] _pendingOutputs = [];
-    private Stream? _stdinSource;
 
     /// <summary>Call once the helper has started: drops our copies of its ends and starts copying.</summary>
     public void Start()
@@ -161,8 +162,16 @@ internal sealed class ContainerStdio : IDisposable
     {
         try
         {
-            using var target = new FileStream(handle, FileAccess.Write, 1);
-            await source.CopyToAsync(target, stop).ConfigureAwait(false);
+            // The stdin pipe is closed at the end of input (the command reads EOF); a terminal
+            // master is shared with the output copy, so input goes through a duplicate of it.
+            await using var target = closeAfter ? OpenForWriting(handle) : new FileStream(Duplicate(handle), FileAccess.Write, 1);
+            var buffer = new byte[16 * 1024];
+            int n;
+            while ((n = await source.ReadAsync(buffer, stop).ConfigureAwait(false)) > 0)
+            {
+                await target.WriteAsync(buffer.AsMemory(0, n), stop).ConfigureAwait(false);
+                await target.FlushAsync(stop).ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
         {
@@ -177,8 +186,22 @@ internal sealed class ContainerStdio : IDisposable
         }
     }
 
+    private static Stream OpenForWriting(SafeFileHandle handle)
+    {
+        var fd = (nint)handle.DangerousGetHandle();
+        handle.SetHandleAsInvalid(); // ownership moves to the pipe handle
+        return new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.Out, new SafePipeHandle(fd, ownsHandle: true));
+    }
+
+    private static SafeFileHandle Duplicate(SafeFileHandle handle)
+    {
+        var fd = LibC.fcntl(Pipe.Fd(handle), LibC.F_DUPFD_CLOEXEC, 0);
+        return fd >= 0 ? new SafeFileHandle(fd, ownsHandle: true) : throw LibC.Fail("dup of the terminal master");
+    }
+
     public void Dispose()
     {
+        _resizeOwner?.OnResize(null);
         _stdinStop.Cancel();
         foreach (var end in _childEnds)
         {
