@@ -452,7 +452,9 @@ public abstract class ExecutorBehaviour : IAsyncLifetime
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Timeout);
         cts.CancelAfter(TimeSpan.FromSeconds(1.5));
-        var spec = Shell("bomb() { bomb | bomb & }; bomb; sleep 100") with { Limits = new ResourceLimits(Pids: 64) };
+        // The bomb runs in a background subshell; the command itself execs sleep, so it never
+        // needs a fork once the pids limit is exhausted and stays up until cancelled.
+        var spec = Shell("(bomb() { bomb | bomb & }; bomb) & exec sleep 100") with { Limits = new ResourceLimits(Pids: 64) };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunUntilAsync(spec, cts.Token));
     }
 
