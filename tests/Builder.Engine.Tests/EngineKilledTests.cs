@@ -16,19 +16,25 @@ public sealed class EngineKilledTests : IDisposable
 
     private string StateRoot => Path.Combine(_rootfs.Directory, "state");
 
-    [Fact]
-    public async Task Container_dies_with_a_killed_engine_and_the_next_start_removes_leftovers()
+    [Theory]
+    [InlineData("native")]
+    [InlineData("runc")]
+    public async Task Container_dies_with_a_killed_engine_and_the_next_start_removes_leftovers(string executor)
     {
+        if (executor != "native")
+        {
+            OciRuntimes.Require(executor);
+        }
         var host = Path.Combine(AppContext.BaseDirectory, "Builder.Engine.TestHost.dll");
-        using var engine = Process.Start(new ProcessStartInfo("dotnet", [host, StateRoot, _rootfs.Path, "native", "sh", "-c", "sleep 1000 & sleep 1000"])
+        using var engine = Process.Start(new ProcessStartInfo("dotnet", [host, StateRoot, _rootfs.Path, executor, "sh", "-c", "sleep 1000 & sleep 1000"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
         try
         {
-            // Wait until both sleeps run inside the container.
-            await WaitUntil(() => ContainerProcesses().Length >= 3, TimeSpan.FromSeconds(20));
+            // Wait until both sleeps run inside the container (sh execs the last one).
+            await WaitUntil(() => ContainerProcesses().Count(p => p.Contains("(sleep)", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(20));
             Assert.Single(Directory.GetDirectories(StateRoot));
         }
         finally

@@ -5,6 +5,13 @@ using Builder.Engine.Wire;
 
 // builder-init CONFIG.json ENGINE-PID
 // Started by the engine with fd 0-2 = the container's stdio, fd 3 = status pipe, fd 4 = lifeline.
+// builder-init --runtime-supervisor CGROUP-DIRS RUNTIME ARGS... (fd 4 = lifeline): see RuntimeSupervisor.
+if (args.Length > 2 && args[0] == RuntimeSupervisor.Flag)
+{
+    LibC.close_range(StatusProtocol.LifelineFd + 1, uint.MaxValue, 0);
+    return RuntimeSupervisor.Run(args, Environment.GetEnvironmentVariables().Keys.Cast<string>()
+        .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToArray());
+}
 if (args.Length != 2 || !int.TryParse(args[1], out var enginePid))
 {
     Console.Error.WriteLine("usage: builder-init CONFIG.json ENGINE-PID (started by Builder.Engine, not by hand)");

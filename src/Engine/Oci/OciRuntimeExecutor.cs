@@ -11,7 +11,9 @@ namespace Builder.Engine.Oci;
 /// with the native executor's semantics and runs it in the foreground. USER, the working
 /// directory and the command are checked on the host first (reading the rootfs as plain data),
 /// so both executors report the same failures. Limits are set on a parent cgroup that the engine
-/// owns, so an OOM kill stays observable after the runtime has removed its own cgroup.
+/// owns, so an OOM kill stays observable after the runtime has removed its own cgroup. The runtime
+/// runs under builder-init's supervisor, which kills the container through that cgroup when the
+/// run is cancelled or the engine dies.
 /// </summary>
 public sealed class OciRuntimeExecutor : IExecutor
 {
@@ -23,6 +25,10 @@ public sealed class OciRuntimeExecutor : IExecutor
     {
         RuntimePath = Resolve(runtime);
         _options = options ?? new EngineOptions();
+        if (!File.Exists(_options.InitPath))
+        {
+            throw new FileNotFoundException($"the init helper {_options.InitPath} (the runtime's supervisor) is missing; it is built with Builder.Engine", _options.InitPath);
+        }
     }
 
     public string RuntimePath { get; }
@@ -77,11 +83,20 @@ public sealed class OciRuntimeExecutor : IExecutor
                 spec, user, env, workingDir, io.Terminal, etcFiles, cgroupsPath, cgroup.IsUnified)));
 
             using var stdio = ContainerStdio.Create(io);
-            var runtime = InitProcess.Start(RuntimePath, [RuntimePath, "--root", runtimeRoot, "run", "--bundle", bundle, state.Id], stdio.ChildFds);
+            using var lifeline = Pipe.Create();
+            using var devNull = new Microsoft.Win32.SafeHandles.SafeFileHandle(LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0), ownsHandle: true);
+            // The runtime runs under builder-init's supervisor: when the lifeline closes (cancel,
+            // or this process dies) it kills the container through our cgroup.
+            var runtime = InitProcess.Start(
+                _options.InitPath,
+                [_options.InitPath, "--runtime-supervisor", string.Join(':', cgroup.Directories), RuntimePath, "--root", runtimeRoot, "run", "--bundle", bundle, state.Id],
+                [.. stdio.ChildFds, Pipe.Fd(devNull), Pipe.Fd(lifeline.Read)],
+                RuntimeEnvironment());
+            lifeline.Read.Dispose();
             started = true;
             stdio.Start();
             int status;
-            await using (cancellationToken.Register(() => Kill(runtimeRoot, state.Id)).ConfigureAwait(false))
+            await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
             {
                 status = await runtime.Exited.ConfigureAwait(false);
             }
@@ -90,7 +105,7 @@ public sealed class OciRuntimeExecutor : IExecutor
             var oomKilled = cgroup.OomKills() > 0;
             if (LibC.WIFSIGNALED(status))
             {
-                throw new InvalidOperationException($"{RuntimePath} was killed by signal {LibC.WTERMSIG(status)}");
+                throw new InvalidOperationException($"the supervisor of {RuntimePath} was killed by signal {LibC.WTERMSIG(status)}");
             }
             // The runtime exits with the container's status, 128+N for a signal.
             var code = LibC.WEXITSTATUS(status);
@@ -109,8 +124,8 @@ public sealed class OciRuntimeExecutor : IExecutor
         }
     }
 
-    private void Kill(string runtimeRoot, string id) =>
-        _ = RunQuietlyAsync([RuntimePath, "--root", runtimeRoot, "kill", id, "KILL"]);
+    private static string[] RuntimeEnvironment() =>
+        [$"PATH={Environment.GetEnvironmentVariable("PATH") ?? EnvironmentDefaults.DefaultPath}"];
 
     private static async Task RunQuietlyAsync(string[] args)
     {
