@@ -42,11 +42,15 @@ internal abstract class ContainerCgroup
             }
             for (var attempt = 0; ; attempt++)
             {
-                KillAll(dir);
                 try
                 {
+                    KillAll(dir);
                     Directory.Delete(dir);
                     break;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    break; // removed meanwhile (an OCI runtime removing its own cgroup)
                 }
                 catch (IOException) when (attempt < 200)
                 {
@@ -60,11 +64,16 @@ internal abstract class ContainerCgroup
     private static void KillAll(string dir)
     {
         var procs = Path.Combine(dir, "cgroup.procs");
-        if (!File.Exists(procs))
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(procs);
+        }
+        catch (FileNotFoundException)
         {
             return;
         }
-        foreach (var line in File.ReadAllLines(procs))
+        foreach (var line in lines)
         {
             if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
             {
