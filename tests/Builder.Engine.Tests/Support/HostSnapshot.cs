@@ -15,12 +15,16 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
         Directory.Exists(stateRoot) ? Directory.GetFileSystemEntries(stateRoot).Order().ToArray() : [],
         CgroupDirectories());
 
+    /// <summary>
+    /// Mounts must be identical; processes, state entries and cgroups may only have gone (an
+    /// earlier test's process ending, the engine's sweep removing a stale cgroup), never appeared.
+    /// </summary>
     public void AssertSameAs(HostSnapshot before)
     {
         Assert.Equal(before.Mounts, Mounts);
-        Assert.Equal(before.Processes, Processes);
-        Assert.Equal(before.StateEntries, StateEntries);
-        Assert.Equal(before.Cgroups, Cgroups);
+        Assert.Empty(Processes.Except(before.Processes));
+        Assert.Empty(StateEntries.Except(before.StateEntries));
+        Assert.Empty(Cgroups.Except(before.Cgroups));
     }
 
     /// <summary>Every mount under the test directory or state root, and every mount of the kinds the engine creates.</summary>
