@@ -107,9 +107,10 @@ public sealed class OciRuntimeExecutor : IExecutor
             {
                 throw new InvalidOperationException($"the supervisor of {RuntimePath} was killed by signal {LibC.WTERMSIG(status)}");
             }
-            // The runtime exits with the container's status, 128+N for a signal.
+            // The runtime exits with the container's status, 128+N for a signal (so, as with Docker,
+            // a command's own "exit 130" reads as signal 2 here; the native executor tells them apart).
             var code = LibC.WEXITSTATUS(status);
-            int? signal = code is > 128 and < 128 + 65 && (oomKilled || code != 255) ? code - 128 : null;
+            int? signal = code is > 128 and <= 128 + 64 ? code - 128 : null;
             return new ContainerExit(code, signal, oomKilled && signal == LibC.SIGKILL);
         }
         finally
