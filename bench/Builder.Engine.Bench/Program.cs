@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using Builder.Engine;
+using Builder.Engine.Native;
+using Builder.Engine.Oci;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+// dotnet run -c Release --project bench/Builder.Engine.Bench -- [RUNS] [RUNTIME]
+// Times RunAsync of `/bin/true` on a busybox rootfs, start to exit, native versus an OCI runtime.
+var runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
+var runtime = args.Length > 1 ? args[1] : "runc";
+
+var dir = Directory.CreateTempSubdirectory("engine-bench-").FullName;
+try
+{
+    var rootfs = Path.Combine(dir, "rootfs");
+    Directory.CreateDirectory(Path.Combine(rootfs, "bin"));
+    File.Copy("/bin/busybox", Path.Combine(rootfs, "bin", "busybox"));
+    File.CreateSymbolicLink(Path.Combine(rootfs, "bin", "true"), "busybox");
+    var spec = new ContainerSpec { RootFs = rootfs, Args = ["/bin/true"] };
+    var options = new EngineOptions(); // the default state root, /run/builder/engine, as a build uses it
+
+    Console.WriteLine($"container start-to-exit of /bin/true, busybox rootfs, {runs} runs, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+    Console.WriteLine("| executor | runs | median | p10 | p90 | min | CPU per run |");
+    Report("native", await Measure(new NativeExecutor(options), spec, runs));
+    Report(runtime, await Measure(new OciRuntimeExecutor(runtime, options), spec, Math.Max(20, runs / 4)));
+}
+finally
+{
+    Directory.Delete(dir, recursive: true);
+}
+
+static async Task<(double[] Wall, double CpuPerRun)> Measure(IExecutor executor, ContainerSpec spec, int runs)
+{
+    for (var i = 0; i < 5; i++)
+    {
+        await executor.RunAsync(spec, ContainerIo.Null); // warm-up (JIT, page cache)
+    }
+    var times = new double[runs];
+    var cpuBefore = ChildrenCpu.Milliseconds();
+    for (var i = 0; i < runs; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        var exit = await executor.RunAsync(spec, ContainerIo.Null);
+        times[i] = clock.Elapsed.TotalMilliseconds;
+        if (!exit.Succeeded)
+        {
+            throw new InvalidOperationException($"run {i} failed: {exit}");
+        }
+    }
+    var cpu = (ChildrenCpu.Milliseconds() - cpuBefore) / runs;
+    Array.Sort(times);
+    return (times, cpu);
+}
+
+static void Report(string name, (double[] Wall, double CpuPerRun) result)
+{
+    var sorted = result.Wall;
+    double At(double q) => sorted[(int)Math.Min(sorted.Length - 1, Math.Round(q * (sorted.Length - 1)))];
+    Console.WriteLine($"| {name,-8} | {sorted.Length,5} | {At(0.5),8:F2} ms | {At(0.1),8:F2} ms | {At(0.9),8:F2} ms | {sorted[0],8:F2} ms | {result.CpuPerRun,6:F2} ms |");
+}
+
+/// <summary>CPU time (user + system) of reaped child processes and their descendants: the container's own cost, independent of machine load.</summary>
+static unsafe partial class ChildrenCpu
+{
+    public static double Milliseconds()
+    {
+        var usage = stackalloc long[18]; // struct rusage; ru_utime and ru_stime are the first two timevals
+        getrusage(-1 /* RUSAGE_CHILDREN */, usage);
+        return (usage[0] + usage[2]) * 1000.0 + (usage[1] + usage[3]) / 1000.0;
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc")]
+    private static partial int getrusage(int who, long* usage);
+}

@@ -1,0 +1,118 @@
+using System.Text;
+using System.Text.Json;
+using Builder.Engine.Cgroups;
+using Builder.Engine.Io;
+using Builder.Engine.Wire;
+
+namespace Builder.Engine.Native;
+
+/// <summary>
+/// The default executor: starts containers itself through the NativeAOT init helper
+/// (builder-init), which creates the namespaces, builds the mount tree, pivots into the rootfs,
+/// switches credentials and runs the command. This class only prepares files, cgroups and pipes,
+/// so no privileged work and nothing from the rootfs ever happens in the .NET process.
+/// </summary>
+public sealed class NativeExecutor : IExecutor
+{
+    private readonly EngineOptions _options;
+    private readonly CgroupHierarchy _cgroups;
+
+    public NativeExecutor(EngineOptions? options = null)
+        : this(options ?? new EngineOptions(), CgroupHierarchy.Host)
+    {
+    }
+
+    internal NativeExecutor(EngineOptions options, CgroupHierarchy cgroups)
+    {
+        _options = options;
+        _cgroups = cgroups;
+        if (!File.Exists(options.InitPath))
+        {
+            throw new FileNotFoundException($"the init helper {options.InitPath} is missing; it is built with Builder.Engine", options.InitPath);
+        }
+    }
+
+    public async Task<ContainerExit> RunAsync(ContainerSpec spec, ContainerIo io, CancellationToken cancellationToken = default)
+    {
+        spec.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
+        LeftoverSweeper.SweepOnce(_options.StateRoot, _cgroups);
+
+        using var state = ContainerStateDirectory.Create(_options.StateRoot);
+        ContainerCgroup? cgroup = null;
+        try
+        {
+            if (!spec.Limits.IsEmpty)
+            {
+                cgroup = _cgroups.Create(state.Id, spec.Limits);
+            }
+            var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified);
+            state.WriteFile("config.json", JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
+
+            using var stdio = ContainerStdio.Create(io);
+            using var status = Pipe.Create();
+            using var lifeline = Pipe.Create();
+            var helper = InitProcess.Start(
+                _options.InitPath,
+                [_options.InitPath, state.ConfigPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read)]);
+            status.Write.Dispose();
+            lifeline.Read.Dispose();
+            stdio.Start();
+            var statusText = ReadAllAsync(status.Read);
+
+            // Closing the lifeline makes the helper SIGKILL the container's PID 1, which takes
+            // every process of the pid namespace with it.
+            await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
+            {
+                await helper.Exited.ConfigureAwait(false);
+            }
+            await stdio.OutputDone.ConfigureAwait(false);
+            var reported = HelperStatus.Parse(await statusText.ConfigureAwait(false));
+            MountStubs.Remove(spec.RootFs, reported.Stubs);
+            var oomKilled = cgroup is not null && cgroup.OomKills() > 0;
+            cancellationToken.ThrowIfCancellationRequested();
+            return reported.ToExit(oomKilled)
+                ?? throw new InvalidOperationException($"the init helper ended without reporting a status (wait status {await helper.Exited.ConfigureAwait(false)})");
+        }
+        finally
+        {
+            cgroup?.Destroy();
+        }
+    }
+
+    private static InitConfig InitConfigFor(ContainerSpec spec, ContainerIo io, ContainerStateDirectory state, ContainerCgroup? cgroup, bool unifiedCgroups) => new()
+    {
+        RootFs = Path.GetFullPath(spec.RootFs),
+        Args = [.. spec.Args],
+        Env = [.. spec.Env],
+        WorkingDir = spec.WorkingDir,
+        User = spec.User,
+        Hostname = spec.Hostname,
+        HostNetwork = spec.Network == NetworkMode.Host,
+        ReadOnlyRootFs = spec.ReadOnlyRootFs,
+        Tty = io.Terminal is not null,
+        EtcFiles =
+        [
+            new InitMount { ContainerPath = "/etc/hosts", Source = state.WriteFile("hosts", EtcFiles.Hosts(spec)), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/resolv.conf", Source = state.WriteFile("resolv.conf", EtcFiles.ResolvConf(spec)), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/hostname", Source = state.WriteFile("hostname", EtcFiles.Hostname(spec)), ReadOnly = true },
+        ],
+        Mounts = spec.Mounts.Select(m => m switch
+        {
+            BindMount b => new InitMount { Kind = "bind", ContainerPath = b.Destination, Source = b.Source, ReadOnly = b.ReadOnly },
+            TmpfsMount t => new InitMount { Kind = "tmpfs", ContainerPath = t.Destination, SizeBytes = t.SizeBytes },
+            _ => throw new ArgumentException($"unsupported mount {m}"),
+        }).ToArray(),
+        CgroupProcs = cgroup?.ProcsFiles.ToArray() ?? [],
+        // On cgroup v2 every container gets its own cgroup namespace, as Docker does.
+        CgroupNamespace = unifiedCgroups,
+    };
+
+    private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
+    {
+        await using var stream = ContainerStdio.OpenForReading(handle);
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return await reader.ReadToEndAsync().ConfigureAwait(false);
+    }
+}

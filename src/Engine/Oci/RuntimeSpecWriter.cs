@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Builder.Engine.Wire;
+
+namespace Builder.Engine.Oci;
+
+/// <summary>
+/// Writes an OCI runtime-spec config.json with the native executor's semantics: the same
+/// namespaces, mounts, masked and read-only paths, default capabilities and credentials.
+/// </summary>
+internal static class RuntimeSpecWriter
+{
+    private static readonly string[] MaskedPaths =
+    [
+        "/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug", "/proc/acpi", "/proc/asound",
+        "/proc/latency_stats", "/proc/timer_stats", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+    ];
+
+    private static readonly string[] ReadonlyPaths = ["/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs"];
+
+    public sealed record Inputs(
+        ContainerSpec Spec,
+        ResolvedUser User,
+        string[] Env,
+        string WorkingDir,
+        TerminalSize? Terminal,
+        IReadOnlyList<(string ContainerPath, string Source)> EtcFiles,
+        string? CgroupsPath,
+        bool CgroupNamespace);
+
+    public static string Write(Inputs inputs)
+    {
+        var spec = inputs.Spec;
+        var caps = new JsonArray(DefaultCapabilities.All.Select(c => (JsonNode)c.Name).ToArray());
+        var process = new JsonObject
+        {
+            ["terminal"] = inputs.Terminal is not null,
+            ["user"] = new JsonObject
+            {
+                ["uid"] = inputs.User.Uid,
+                ["gid"] = inputs.User.Gid,
+                ["additionalGids"] = new JsonArray(inputs.User.AdditionalGids.Select(g => (JsonNode)g).ToArray()),
+            },
+            ["args"] = new JsonArray(spec.Args.Select(a => (JsonNode)a).ToArray()),
+            ["env"] = new JsonArray(inputs.Env.Select(e => (JsonNode)e).ToArray()),
+            ["cwd"] = inputs.WorkingDir,
+            ["capabilities"] = new JsonObject
+            {
+                ["bounding"] = caps.DeepClone(),
+                ["effective"] = caps.DeepClone(),
+                ["permitted"] = caps.DeepClone(),
+            },
+            ["noNewPrivileges"] = false,
+        };
+        if (inputs.Terminal is { } size)
+        {
+            process["consoleSize"] = new JsonObject { ["height"] = size.Rows, ["width"] = size.Columns };
+        }
+
+        var mounts = new JsonArray
+        {
+            Mount("/proc", "proc", "proc", "nosuid", "noexec", "nodev"),
+            Mount("/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k"),
+            Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
+            Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+            Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
+            Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+        };
+        foreach (var (containerPath, source) in inputs.EtcFiles)
+        {
+            mounts.Add(Mount(containerPath, "bind", source, "rbind", "ro"));
+        }
+        foreach (var mount in spec.Mounts)
+        {
+            mounts.Add(mount switch
+            {
+                BindMount b => Mount(b.Destination, "bind", b.Source, "rbind", b.ReadOnly ? "ro" : "rw"),
+                TmpfsMount t => t.SizeBytes > 0
+                    ? Mount(t.Destination, "tmpfs", "tmpfs", "nosuid", "nodev", "mode=755", $"size={t.SizeBytes}")
+                    : Mount(t.Destination, "tmpfs", "tmpfs", "nosuid", "nodev", "mode=755"),
+                _ => throw new ArgumentException($"unsupported mount {mount}"),
+            });
+        }
+
+        var namespaces = new JsonArray(new[] { "pid", "ipc", "uts", "mount" }
+            .Concat(spec.Network == NetworkMode.None ? ["network"] : [])
+            .Concat(inputs.CgroupNamespace ? ["cgroup"] : [])
+            .Select(n => (JsonNode)new JsonObject { ["type"] = n })
+            .ToArray());
+        var linux = new JsonObject
+        {
+            ["namespaces"] = namespaces,
+            ["maskedPaths"] = new JsonArray(MaskedPaths.Select(p => (JsonNode)p).ToArray()),
+            ["readonlyPaths"] = new JsonArray(ReadonlyPaths.Select(p => (JsonNode)p).ToArray()),
+            ["resources"] = new JsonObject
+            {
+                // Device cgroup: deny all, then what /dev holds (the runtime adds its defaults too).
+                ["devices"] = new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
+            },
+        };
+        if (inputs.CgroupsPath is not null)
+        {
+            linux["cgroupsPath"] = inputs.CgroupsPath;
+        }
+
+        var config = new JsonObject
+        {
+            ["ociVersion"] = "1.0.2",
+            ["process"] = process,
+            ["root"] = new JsonObject { ["path"] = Path.GetFullPath(spec.RootFs), ["readonly"] = spec.ReadOnlyRootFs },
+            ["hostname"] = spec.Hostname,
+            ["mounts"] = mounts,
+            ["linux"] = linux,
+        };
+        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+    }
+
+    private static JsonObject Mount(string destination, string type, string source, params string[] options) => new()
+    {
+        ["destination"] = destination,
+        ["type"] = type,
+        ["source"] = source,
+        ["options"] = new JsonArray(options.Select(o => (JsonNode)o).ToArray()),
+    };
+}

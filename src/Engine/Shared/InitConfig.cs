@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Builder.Engine.Wire;
+
+/// <summary>
+/// Everything the init helper needs to start one container, written by the engine as JSON into
+/// the container's state directory. Paths are host paths unless named "Container...".
+/// </summary>
+internal sealed class InitConfig
+{
+    public string RootFs { get; set; } = "";
+    public string[] Args { get; set; } = [];
+    public string[] Env { get; set; } = [];
+    public string WorkingDir { get; set; } = "/";
+    public string User { get; set; } = "";
+    public string Hostname { get; set; } = "";
+    public bool HostNetwork { get; set; }
+    public bool ReadOnlyRootFs { get; set; }
+    public bool Tty { get; set; }
+    /// <summary>Per-container /etc/hosts, /etc/resolv.conf, /etc/hostname, bound read-only.</summary>
+    public InitMount[] EtcFiles { get; set; } = [];
+    public InitMount[] Mounts { get; set; } = [];
+    /// <summary>cgroup.procs files the helper joins before creating the namespaces.</summary>
+    public string[] CgroupProcs { get; set; } = [];
+    /// <summary>True on cgroup v2, where the container also gets its own cgroup namespace.</summary>
+    public bool CgroupNamespace { get; set; }
+}
+
+internal sealed class InitMount
+{
+    /// <summary>"bind" or "tmpfs".</summary>
+    public string Kind { get; set; } = "bind";
+    public string ContainerPath { get; set; } = "";
+    public string? Source { get; set; }
+    public bool ReadOnly { get; set; }
+    public long SizeBytes { get; set; }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = false)]
+[JsonSerializable(typeof(InitConfig))]
+internal sealed partial class InitConfigJson : JsonSerializerContext;
