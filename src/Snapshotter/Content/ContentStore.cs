@@ -1,0 +1,130 @@
+using Builder.Oci;
+using Builder.Snapshotter.Native;
+
+namespace Builder.Snapshotter.Content;
+
+/// <summary>
+/// Blobs by sha256 under <c>&lt;root&gt;/content/blobs/sha256/&lt;hex&gt;</c>. A blob only ever appears at its
+/// final path by rename(2) of a fully written, fsynced and verified temp file, so a crash can leave temp
+/// files (removed at open) but never a blob that looks complete and is not. Readers stream.
+/// </summary>
+public sealed class ContentStore
+{
+    private readonly string _blobDir;
+
+    /// <param name="dataRoot">The data root; blobs go to content/blobs/sha256, temp files to tmp/.</param>
+    public ContentStore(string dataRoot)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataRoot);
+        _blobDir = Path.Combine(dataRoot, "content", "blobs", "sha256");
+        TempDir = Path.Combine(dataRoot, "tmp");
+        Directory.CreateDirectory(_blobDir);
+        Directory.CreateDirectory(TempDir);
+    }
+
+    internal string TempDir { get; }
+
+    /// <summary>Opens a writer whose bytes are hashed as they arrive; <see cref="ContentWriter.Commit"/> publishes the blob.</summary>
+    public ContentWriter OpenWriter() => new(this, Path.Combine(TempDir, "ingest-" + Guid.NewGuid().ToString("N")));
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into the store. When <paramref name="expected"/> or
+    /// <paramref name="expectedSize"/> is given and the bytes do not match, nothing is stored and an
+    /// <see cref="InvalidDataException"/> says what differed.
+    /// </summary>
+    public async Task<BlobInfo> IngestAsync(Stream source, Digest? expected = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (expected is not null && Exists(expected))
+        {
+            // Already stored: the stream is not read at all (a pull of a layer we have costs nothing).
+            var existing = Info(expected)!;
+            if (expectedSize is not null && existing.Size != expectedSize)
+            {
+                throw new InvalidDataException($"blob {expected} has size {existing.Size}, expected {expectedSize}");
+            }
+            return existing;
+        }
+        await using var writer = OpenWriter();
+        await source.CopyToAsync(writer, 1 << 20, cancellationToken).ConfigureAwait(false);
+        return writer.Commit(expected, expectedSize);
+    }
+
+    public bool Exists(Digest digest) => File.Exists(BlobPath(digest));
+
+    /// <summary>The blob's digest and size, or null when the store does not hold it.</summary>
+    public BlobInfo? Info(Digest digest)
+    {
+        var file = new FileInfo(BlobPath(digest));
+        return file.Exists ? new BlobInfo(digest, file.Length) : null;
+    }
+
+    /// <summary>
+    /// Opens a blob for streaming; with <paramref name="offset"/> and <paramref name="length"/> only that
+    /// range is readable (a registry range request, a resumed push). Throws <see cref="FileNotFoundException"/>
+    /// when absent and <see cref="ArgumentOutOfRangeException"/> when the range lies outside the blob.
+    /// </summary>
+    public Stream OpenRead(Digest digest, long offset = 0, long? length = null)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        FileStream file;
+        try
+        {
+            file = new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new FileNotFoundException($"blob {digest} not found in the content store", BlobPath(digest));
+        }
+        var size = file.Length;
+        if (offset < 0 || offset > size || (length is { } l && (l < 0 || offset + l > size)))
+        {
+            file.Dispose();
+            throw new ArgumentOutOfRangeException(nameof(offset), $"range {offset}+{length} is outside blob {digest} of {size} bytes");
+        }
+        if (offset == 0 && (length is null || length == size))
+        {
+            return file;
+        }
+        file.Seek(offset, SeekOrigin.Begin);
+        return new RangeReadStream(file, length ?? size - offset);
+    }
+
+    /// <summary>Deletes a blob; deleting an absent blob is not an error (GC may race a second GC).</summary>
+    public void Delete(Digest digest) => File.Delete(BlobPath(digest));
+
+    /// <summary>Every blob in the store, read from the directory (the store is its own index).</summary>
+    public IEnumerable<BlobInfo> List()
+    {
+        foreach (var file in new DirectoryInfo(_blobDir).EnumerateFiles())
+        {
+            if (Digest.TryParse(Digest.Sha256Algorithm + ":" + file.Name, out var digest))
+            {
+                yield return new BlobInfo(digest, file.Length);
+            }
+        }
+    }
+
+    internal string BlobPath(Digest digest) => Path.Combine(_blobDir, digest.Hex);
+
+    /// <summary>Renames a finished temp file to its blob path and makes the rename durable.</summary>
+    internal void Publish(string tempPath, Digest digest)
+    {
+        File.Move(tempPath, BlobPath(digest), overwrite: true); // rename(2): atomic; a racing identical ingest is harmless
+        FsyncDirectory(_blobDir);
+    }
+
+    internal static void FsyncDirectory(string path)
+    {
+        var fd = Syscalls.Openat(Syscalls.AtFdCwd, path, Syscalls.ORdOnly | Syscalls.ODirectory | Syscalls.OCloExec, 0);
+        Errno.Check(fd, "open", path);
+        try
+        {
+            Errno.Check(Syscalls.Fsync(fd), "fsync", path);
+        }
+        finally
+        {
+            Syscalls.Close(fd);
+        }
+    }
+}

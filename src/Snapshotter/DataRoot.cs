@@ -1,0 +1,101 @@
+using Builder.Snapshotter.Content;
+using Builder.Snapshotter.Metadata;
+using Builder.Snapshotter.Native;
+using Builder.Snapshotter.Paths;
+using Builder.Snapshotter.Snapshots;
+
+namespace Builder.Snapshotter;
+
+/// <summary>
+/// The store under one data root (content/, snapshots/, metadata.db, tmp/), opened by one process at a
+/// time (an flock on &lt;root&gt;/lock). Opening recovers from a crash: tmp/ is emptied and snapshots that
+/// were never committed are removed, so what remains is only what a finished operation left.
+/// </summary>
+public sealed class DataRoot : IDisposable
+{
+    private readonly int _lockFd;
+
+    private DataRoot(string path, int lockFd, bool useOverlay)
+    {
+        Path = path;
+        _lockFd = lockFd;
+        Content = new ContentStore(path);
+        Metadata = new MetadataDb(System.IO.Path.Combine(path, "metadata.db"));
+        Snapshots = new SnapshotStore(Metadata, path, useOverlay);
+        Layers = new Layers.LayerStore(Snapshots, Content, Metadata);
+        Checksums = new Checksum.ChecksumCache(Metadata);
+        // GC
+    }
+
+    public string Path { get; }
+
+    public ContentStore Content { get; }
+
+    public MetadataDb Metadata { get; }
+
+    public SnapshotStore Snapshots { get; }
+
+    public Layers.LayerStore Layers { get; }
+
+    public Checksum.ChecksumCache Checksums { get; }
+
+
+    /// <summary>What the crash recovery at open removed.</summary>
+    public RecoveryReport Recovery { get; private set; } = new(0, 0);
+
+    /// <summary>Temp files and directories removed from tmp/ at open.</summary>
+    public int RemovedTempEntries { get; private set; }
+
+    /// <summary>
+    /// Opens (creating if needed) the data root at <paramref name="path"/>. <paramref name="useOverlay"/> null
+    /// detects overlayfs; false forces the copying snapshotter.
+    /// </summary>
+    public static DataRoot Open(string path, bool? useOverlay = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        path = System.IO.Path.GetFullPath(path);
+        Directory.CreateDirectory(path);
+        Errno.Check(Syscalls.Fchmodat(Syscalls.AtFdCwd, path, 0x1C0, 0), "chmod", path);
+        var lockPath = System.IO.Path.Combine(path, "lock");
+        var fd = Syscalls.Openat(Syscalls.AtFdCwd, lockPath, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OCloExec, 0x180);
+        Errno.Check(fd, "open", lockPath);
+        if (Syscalls.Flock(fd, Syscalls.LockEx | Syscalls.LockNb) < 0)
+        {
+            Syscalls.Close(fd);
+            throw new IOException($"data root {path} is in use by another process (lock held on {lockPath})");
+        }
+        try
+        {
+            var tmp = System.IO.Path.Combine(path, "tmp");
+            Directory.CreateDirectory(tmp);
+            var removed = EmptyDirectory(tmp);
+            var overlay = useOverlay ?? Overlay.OverlayDriver.IsSupported(tmp);
+            var root = new DataRoot(path, fd, overlay) { RemovedTempEntries = removed };
+            root.Recovery = root.Snapshots.Recover();
+            return root;
+        }
+        catch
+        {
+            Syscalls.Close(fd);
+            throw;
+        }
+    }
+
+    private static int EmptyDirectory(string dir)
+    {
+        using var root = RootedDirectory.Open(dir);
+        var count = 0;
+        foreach (var entry in Directory.EnumerateFileSystemEntries(dir))
+        {
+            root.RemoveAll(System.IO.Path.GetFileName(entry));
+            count++;
+        }
+        return count;
+    }
+
+    public void Dispose()
+    {
+        Metadata.Dispose();
+        Syscalls.Close(_lockFd);
+    }
+}

@@ -1,0 +1,167 @@
+using Builder.Snapshotter.Native;
+using Builder.Snapshotter.Paths;
+using Microsoft.Win32.SafeHandles;
+
+namespace Builder.Snapshotter.FileOps;
+
+/// <summary>
+/// Copies a file or a directory tree from a host path into a <see cref="RootedDirectory"/>. The source is
+/// walked with lstat and never through a symlink (symlinks are copied as symlinks); the destination is
+/// written with *at calls under fds resolved inside its root. Hardlinks within one copy stay hardlinks.
+/// Owner, mode, mtime and xattrs are kept unless the options override them.
+/// </summary>
+internal sealed class TreeCopier
+{
+    private readonly CopyOptions _options;
+    private readonly RootedDirectory _dest;
+    private readonly Dictionary<(ulong Dev, ulong Ino), string> _hardlinks = [];
+
+    public TreeCopier(RootedDirectory dest, CopyOptions options)
+    {
+        _dest = dest;
+        _options = options;
+    }
+
+    /// <summary>Copies the source entry <paramref name="sourcePath"/> to <paramref name="destRelative"/> (cleaned, not the root).</summary>
+    public void Copy(string sourcePath, string destRelative, string excludeBase)
+    {
+        Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, sourcePath, Syscalls.AtSymlinkNoFollow, out var st), "lstat", sourcePath);
+        using var parent = _dest.OpenParent(destRelative, out var name, create: true, created: _options.ChownCreated);
+        CopyEntry(parent, name, sourcePath, st, destRelative, excludeBase);
+    }
+
+    /// <summary>Copies the contents of directory <paramref name="sourceDir"/> into <paramref name="destRelative"/> (created as needed).</summary>
+    public void CopyContents(string sourceDir, string destRelative, string excludeBase)
+    {
+        using var dir = _dest.MakeDirectories(destRelative, _options.ChownCreated);
+        CopyChildren(dir, sourceDir, destRelative, excludeBase);
+    }
+
+    private void CopyChildren(DirFd dir, string sourceDir, string destRelative, string excludeBase)
+    {
+        var names = new List<string>();
+        foreach (var e in new DirectoryInfo(sourceDir).EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, RecurseSubdirectories = false }))
+        {
+            names.Add(e.Name);
+        }
+        names.Sort(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var src = Path.Combine(sourceDir, name);
+            Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, src, Syscalls.AtSymlinkNoFollow, out var st), "lstat", src);
+            CopyEntry(dir, name, src, st, ContainedPath.Join(destRelative, name), ContainedPath.Join(excludeBase, name));
+        }
+    }
+
+    private void CopyEntry(DirFd parent, string name, string src, FileStat st, string destRelative, string excludeRelative)
+    {
+        if (_options.Excludes is { } excludes && excludeRelative.Length > 0 && excludes(excludeRelative))
+        {
+            return;
+        }
+        var (uid, gid) = _options.Owner ?? ((int)st.Uid, (int)st.Gid);
+        var mode = _options.Mode is { } m ? m(st.Permissions, st.IsDirectory) : st.Permissions;
+        var describe = _dest.Describe(destRelative);
+
+        var exists = Syscalls.Statx(parent.Value, name, Syscalls.AtSymlinkNoFollow, out var existing) == 0;
+        if (exists && !(existing.IsDirectory && st.IsDirectory))
+        {
+            RootedDirectory.RemoveAt(parent.Value, name, describe);
+        }
+
+        switch (st.Type)
+        {
+            case Syscalls.SIfDir:
+                if (!exists || !existing.IsDirectory)
+                {
+                    Errno.Check(Syscalls.Mkdirat(parent.Value, name, 0x1C0), "mkdir", describe);
+                }
+                var childFd = Syscalls.Openat(parent.Value, name, Syscalls.OPath | Syscalls.ODirectory | Syscalls.ONoFollow | Syscalls.OCloExec, 0);
+                Errno.Check(childFd, "open", describe);
+                using (var child = new DirFd(childFd))
+                {
+                    CopyChildren(child, src, destRelative, excludeRelative);
+                }
+                break;
+            case Syscalls.SIfReg:
+                if (st.Nlink > 1 && _hardlinks.TryGetValue((st.Device, st.Inode), out var first))
+                {
+                    LinkTo(first, parent, name, describe);
+                    return; // a hardlink shares the first copy's inode and metadata
+                }
+                CopyFile(parent, name, src, describe);
+                if (st.Nlink > 1)
+                {
+                    _hardlinks[(st.Device, st.Inode)] = destRelative;
+                }
+                break;
+            case Syscalls.SIfLnk:
+                var target = Syscalls.Readlinkat(Syscalls.AtFdCwd, src) ?? throw Errno.Exception(Errno.Last, "readlink", src);
+                Errno.Check(Syscalls.Symlinkat(target, parent.Value, name), "symlink", describe);
+                break;
+            default:
+                Errno.Check(Syscalls.Mknodat(parent.Value, name, st.Type | 0x180, Syscalls.MakeDev(st.RdevMajor, st.RdevMinor)), "mknod", describe);
+                break;
+        }
+
+        Errno.Check(Syscalls.Fchownat(parent.Value, name, uid, gid, Syscalls.AtSymlinkNoFollow), "chown", describe);
+        if (!st.IsSymlink)
+        {
+            Errno.Check(Syscalls.Fchmodat(parent.Value, name, mode, 0), "chmod", describe);
+            if (_options.PreserveXattrs)
+            {
+                CopyXattrs(src, parent.ProcPath(name));
+            }
+        }
+        Errno.Check(Syscalls.Utimensat(parent.Value, name, st.MtimeNs / 1_000_000_000, st.MtimeNs % 1_000_000_000, Syscalls.AtSymlinkNoFollow), "utimes", describe);
+    }
+
+    private void LinkTo(string firstRelative, DirFd parent, string name, string describe)
+    {
+        using var oldParent = _dest.OpenParent(firstRelative, out var oldName, create: false);
+        Errno.Check(Syscalls.Linkat(oldParent.Value, oldName, parent.Value, name, 0), "link", describe);
+    }
+
+    private static void CopyFile(DirFd parent, string name, string src, string describe)
+    {
+        var fd = Syscalls.Openat(parent.Value, name, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OExcl | Syscalls.ONoFollow | Syscalls.OCloExec, 0x180);
+        Errno.Check(fd, "create", describe);
+        using var output = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 0);
+        using var input = new FileStream(src, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.SequentialScan);
+        input.CopyTo(output, 1 << 20);
+    }
+
+    internal static void CopyXattrs(string src, string dest)
+    {
+        foreach (var attr in Syscalls.ListXattrs(src))
+        {
+            if (attr.StartsWith("trusted.overlay.", StringComparison.Ordinal))
+            {
+                continue; // overlay's own bookkeeping is not content
+            }
+            var value = Syscalls.GetXattr(src, attr);
+            if (value is not null && Syscalls.Lsetxattr(dest, attr, value) < 0 && Errno.Last != Syscalls.ENOTSUP)
+            {
+                throw Errno.Exception(Errno.Last, "setxattr " + attr, dest);
+            }
+        }
+    }
+}
+
+/// <summary>How a <see cref="TreeCopier"/> treats metadata.</summary>
+internal sealed record CopyOptions
+{
+    /// <summary>Owner of every copied entry; null keeps the source's.</summary>
+    public (int Uid, int Gid)? Owner { get; init; }
+
+    /// <summary>Maps (source permission bits, is directory) to the destination's; null keeps them.</summary>
+    public Func<uint, bool, uint>? Mode { get; init; }
+
+    /// <summary>True for paths (relative to the copy's source base) that must not be copied.</summary>
+    public Func<string, bool>? Excludes { get; init; }
+
+    public bool PreserveXattrs { get; init; } = true;
+
+    /// <summary>Called for each destination parent directory the copy had to create (to chown it).</summary>
+    public Action<DirFd, string>? ChownCreated { get; init; }
+}
