@@ -36,16 +36,8 @@ public sealed class RegistryClient : IDisposable
         }
         _insecure = new HashSet<string>(Options.InsecureRegistries.Select(RegistryHostNames.CredentialKey), StringComparer.OrdinalIgnoreCase);
         _trust = new RegistryTrust(Options.CaDirectory, IsInsecure);
-        var sockets = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false, // RedirectHandler follows them, dropping credentials
-            AutomaticDecompression = DecompressionMethods.None, // blobs are verified byte for byte
-            ConnectTimeout = Options.StallTimeout,
-            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-            UseCookies = false,
-            SslOptions = { RemoteCertificateValidationCallback = _trust.Validate },
-        };
-        Http = new HttpClient(new RedirectHandler(new RegistryAuthenticationHandler(Options.Credentials, sockets)))
+        var transport = new PerHostHandler(_trust, Options.StallTimeout);
+        Http = new HttpClient(new RedirectHandler(new RegistryAuthenticationHandler(Options.Credentials, transport)))
         {
             Timeout = Timeout.InfiniteTimeSpan, // StallTimer bounds each phase instead
         };

@@ -27,18 +27,15 @@ public sealed class RegistryTrust
     /// <summary>True once <paramref name="authority"/> has answered a TLS handshake with a certificate.</summary>
     public bool PresentedCertificate(string authority) => _presentedCertificate.ContainsKey(authority);
 
-    /// <summary>The callback for <see cref="SslClientAuthenticationOptions.RemoteCertificateValidationCallback"/>.</summary>
-    public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
+    /// <summary>The certificate check for connections to <paramref name="authority"/> (host:port).</summary>
+    public RemoteCertificateValidationCallback CallbackFor(string authority) =>
+        (_, certificate, chain, errors) => Validate(authority, certificate, chain, errors);
+
+    private bool Validate(string authority, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
-        var authority = sender switch
+        if (certificate is null)
         {
-            HttpRequestMessage { RequestUri: { } uri } => uri.Authority,
-            SslStream { TargetHostName: { } name } => name,
-            _ => null,
-        };
-        if (authority is null || certificate is null)
-        {
-            return errors == SslPolicyErrors.None;
+            return false;
         }
         _presentedCertificate[authority] = true;
         if (errors == SslPolicyErrors.None || _isInsecure(authority))
