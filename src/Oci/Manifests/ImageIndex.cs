@@ -31,7 +31,7 @@ public sealed record ImageIndex
     public ManifestFormat Format => MediaType == MediaTypes.DockerManifestList ? ManifestFormat.Docker : ManifestFormat.Oci;
 
     /// <summary>The canonical JSON of this index (compact, fields in spec order, annotations sorted).</summary>
-    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.ImageIndex);
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Canonical.ImageIndex);
 
     /// <summary>Parses index JSON; throws <see cref="FormatException"/> when it is not a schema 2 index.</summary>
     public static ImageIndex Parse(ReadOnlySpan<byte> json)
@@ -39,7 +39,7 @@ public sealed record ImageIndex
         ImageIndex? index;
         try
         {
-            index = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ImageIndex);
+            index = JsonSerializer.Deserialize(json, ManifestJsonContext.Canonical.ImageIndex);
         }
         catch (JsonException e)
         {

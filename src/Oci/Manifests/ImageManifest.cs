@@ -37,7 +37,7 @@ public sealed record ImageManifest
     public ManifestFormat Format => MediaType == MediaTypes.DockerManifest ? ManifestFormat.Docker : ManifestFormat.Oci;
 
     /// <summary>The canonical JSON of this manifest (compact, fields in spec order, annotations sorted).</summary>
-    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Default.ImageManifest);
+    public byte[] ToJsonBytes() => JsonSerializer.SerializeToUtf8Bytes(this, ManifestJsonContext.Canonical.ImageManifest);
 
     /// <summary>Parses manifest JSON; throws <see cref="FormatException"/> when it is not a schema 2 image manifest.</summary>
     public static ImageManifest Parse(ReadOnlySpan<byte> json)
@@ -45,7 +45,7 @@ public sealed record ImageManifest
         ImageManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Default.ImageManifest);
+            manifest = JsonSerializer.Deserialize(json, ManifestJsonContext.Canonical.ImageManifest);
         }
         catch (JsonException e)
         {

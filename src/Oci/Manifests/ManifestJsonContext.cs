@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -11,7 +12,20 @@ namespace Builder.Oci.Manifests;
 [JsonSerializable(typeof(ImageManifest))]
 [JsonSerializable(typeof(ImageIndex))]
 [JsonSerializable(typeof(Descriptor))]
-public sealed partial class ManifestJsonContext : JsonSerializerContext;
+public sealed partial class ManifestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context we write with: like <see cref="Default"/>, but escaping only what JSON requires, so
+    /// media types read <c>v1+json</c> (not <c>v1\u002Bjson</c>) as other tools write them.
+    /// </summary>
+    public static ManifestJsonContext Canonical { get; } = new(new JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        WriteIndented = false,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Converters = { new SortedStringMapConverter() },
+    });
+}
 
 /// <summary>
 /// Writes string maps (annotations) with keys in ordinal order, as Go's encoding/json does, so the same

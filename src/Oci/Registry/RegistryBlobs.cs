@@ -15,7 +15,7 @@ public sealed class RegistryBlobs
     public async Task<Descriptor?> StatAsync(Digest digest, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(digest);
-        var operation = $"check blob {digest}";
+        var operation = $"check blob {digest} in";
         using var response = await _repository.SendAsync(operation,
             (b, _) => new HttpRequestMessage(HttpMethod.Head, _repository.ApiUri(b, $"blobs/{digest}")),
             [AuthScopes.Pull(_repository.Name)], retry: true, cancellationToken).ConfigureAwait(false);
@@ -46,7 +46,7 @@ public sealed class RegistryBlobs
         {
             throw new ArgumentException($"the descriptor of {descriptor.Digest} has a negative size ({descriptor.Size})", nameof(descriptor));
         }
-        var operation = $"pull blob {descriptor.Digest}";
+        var operation = $"pull blob {descriptor.Digest} from";
         var response = await _repository.SendAsync(operation,
             (b, _) => new HttpRequestMessage(HttpMethod.Get, _repository.ApiUri(b, $"blobs/{descriptor.Digest}")),
             [AuthScopes.Pull(_repository.Name)], retry: true, cancellationToken).ConfigureAwait(false);

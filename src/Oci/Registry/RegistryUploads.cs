@@ -94,7 +94,7 @@ public sealed class RegistryUploads
 
     private async Task<BlobPushOutcome> PushOnceAsync(Descriptor descriptor, Stream content, BlobPushOptions options, CancellationToken cancellationToken)
     {
-        var operation = $"push blob {descriptor.Digest}";
+        var operation = $"push blob {descriptor.Digest} to";
         Uri? location = null;
         foreach (var source in options.MountFrom.Where(s => s != _repository.Name).Distinct())
         {
@@ -119,7 +119,7 @@ public sealed class RegistryUploads
                 [AuthScopes.PullPush(_repository.Name)], retry: true, cancellationToken).ConfigureAwait(false);
             if (start.StatusCode != HttpStatusCode.Accepted)
             {
-                throw await Failure(operation + " (start upload)", start, cancellationToken).ConfigureAwait(false);
+                throw await Failure($"start upload of blob {descriptor.Digest} to", start, cancellationToken).ConfigureAwait(false);
             }
             location = UploadLocation(start, operation);
         }
@@ -154,7 +154,7 @@ public sealed class RegistryUploads
             var length = Math.Min(chunkSize, descriptor.Size - offset);
             var current = location;
             ProgressReadStream? body = null;
-            using var response = await _repository.SendAsync($"{operation} (chunk at {offset})", (_, timer) =>
+            using var response = await _repository.SendAsync($"upload chunk at {offset} of blob {descriptor.Digest} to", (_, timer) =>
             {
                 body = new ProgressReadStream(content, length, hash, timer);
                 var request = new HttpRequestMessage(HttpMethod.Patch, current) { Content = new StreamContent(body, 1 << 16) };
@@ -165,7 +165,7 @@ public sealed class RegistryUploads
             }, [AuthScopes.PullPush(_repository.Name)], retry: false, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode != HttpStatusCode.Accepted)
             {
-                throw await Failure($"{operation} (chunk at {offset})", response, cancellationToken).ConfigureAwait(false);
+                throw await Failure($"upload chunk at {offset} of blob {descriptor.Digest} to", response, cancellationToken).ConfigureAwait(false);
             }
             if (body!.BytesRead != length)
             {
@@ -231,7 +231,7 @@ public sealed class RegistryUploads
     {
         try
         {
-            using var response = await _repository.SendAsync("cancel upload", (_, _) => new HttpRequestMessage(HttpMethod.Delete, location),
+            using var response = await _repository.SendAsync("cancel upload in", (_, _) => new HttpRequestMessage(HttpMethod.Delete, location),
                 [AuthScopes.PullPush(_repository.Name)], retry: false, CancellationToken.None).ConfigureAwait(false);
         }
         catch (RegistryException)

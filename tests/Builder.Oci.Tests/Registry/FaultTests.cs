@@ -103,7 +103,7 @@ public sealed class FaultTests
         {
             var error = await Assert.ThrowsAsync<BlobVerificationException>(() => ReadAll(stream));
             Assert.Contains("truncated", error.Message);
-            Assert.Contains($"pull blob {descriptor.Digest} {server.Host}/{Repo}", error.Message);
+            Assert.Contains($"pull blob {descriptor.Digest} from {server.Host}/{Repo}: ", error.Message);
         }
         var dir = Directory.CreateTempSubdirectory("builder-oci-").FullName;
         try
