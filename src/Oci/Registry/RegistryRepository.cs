@@ -85,6 +85,10 @@ public sealed class RegistryRepository
             {
                 baseUri = await Client.BaseUriAsync(Registry, cancellationToken).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError && !cancellationToken.IsCancellationRequested)
+            {
+                throw TlsFailure(operation, e);
+            }
             catch (Exception e) when (e is HttpRequestException or TimeoutException or IOException && !cancellationToken.IsCancellationRequested)
             {
                 if (canRetry)
@@ -114,6 +118,10 @@ public sealed class RegistryRepository
                     : $"connection failed: {e.Message}";
                 throw new RegistryException(operation, Registry, Name, reason, isTransient: true, innerException: e);
             }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.SecureConnectionError && !cancellationToken.IsCancellationRequested)
+            {
+                throw TlsFailure(operation, e);
+            }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new RegistryException(operation, Registry, Name, e.Message, e.StatusCode, innerException: e);
@@ -128,6 +136,10 @@ public sealed class RegistryRepository
             return response;
         }
     }
+
+    private RegistryException TlsFailure(string operation, HttpRequestException e) => new(operation, Registry, Name,
+        $"TLS handshake failed: {e.InnerException?.Message ?? e.Message} (put the registry's CA certificate in the CA directory, or list the host as an insecure registry)",
+        innerException: e);
 
     private static bool IsTransientFailure(Exception e, StallTimer timer) => e switch
     {

@@ -247,6 +247,35 @@ public sealed class RegistryRoundTripTests(RegistryFixture fixture)
     }
 
     [Fact]
+    public async Task Ca_directory_sub_folders_trust_only_the_host_they_are_named_after()
+    {
+        var registry = await fixture.SecureAsync();
+        var caRoot = Directory.CreateTempSubdirectory("builder-ca-").FullName;
+        try
+        {
+            var good = new StaticCredentials(registry.Host, new RegistryCredentials(LocalRegistry.User, LocalRegistry.Password));
+            var forHost = Directory.CreateDirectory(Path.Combine(caRoot, "right", registry.Host)).FullName;
+            File.Copy(Path.Combine(registry.CaDirectory, "ca.crt"), Path.Combine(forHost, "ca.crt"));
+            using (var client = new RegistryClient(new RegistryClientOptions { Credentials = good, CaDirectory = Path.Combine(caRoot, "right"), MaxRetries = 0 }))
+            {
+                var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetRepository(registry.Host, "secure/y").Manifests.GetAsync("v1", Cancel));
+                Assert.Equal(HttpStatusCode.NotFound, error.StatusCode); // trusted, authenticated, and simply absent
+            }
+            var forOther = Directory.CreateDirectory(Path.Combine(caRoot, "wrong", "127.0.0.1:1")).FullName;
+            File.Copy(Path.Combine(registry.CaDirectory, "ca.crt"), Path.Combine(forOther, "ca.crt"));
+            using (var client = new RegistryClient(new RegistryClientOptions { Credentials = good, CaDirectory = Path.Combine(caRoot, "wrong"), MaxRetries = 0 }))
+            {
+                var error = await Assert.ThrowsAsync<RegistryException>(() => client.GetRepository(registry.Host, "secure/y").Manifests.GetAsync("v1", Cancel));
+                Assert.Contains("TLS handshake failed", error.Message);
+            }
+        }
+        finally
+        {
+            Directory.Delete(caRoot, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Tls_registry_rejects_missing_credentials_and_an_unknown_ca_without_falling_back_to_http()
     {
         var registry = await fixture.SecureAsync();
@@ -267,7 +296,8 @@ public sealed class RegistryRoundTripTests(RegistryFixture fixture)
         {
             var error = await Assert.ThrowsAsync<RegistryException>(() => untrusted.GetRepository(registry.Host, "secure/x").Manifests.GetAsync("v1", Cancel));
             Assert.Null(error.StatusCode); // never an HTTP answer: the TLS handshake failed
-            Assert.Contains("SSL", error.Message, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("TLS handshake failed", error.Message);
+            Assert.Contains("CA directory", error.Message);
         }
         using (var insecure = new RegistryClient(new RegistryClientOptions { Credentials = good, InsecureRegistries = [registry.Host] }))
         {
