@@ -66,6 +66,38 @@ public sealed class FaultTests
         Assert.Equal(Digest.Sha256Of(ManifestBytes), document.Digest);
         Assert.Empty(document.Manifest!.Layers); // the unknown field was ignored
         Assert.Equal(2, server.Requests.Count(r => r.PathAndQuery == $"/v2/{Repo}/manifests/v1"));
+        Assert.All(server.Requests, r => Assert.Equal(
+            "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json",
+            r.Accept));
+    }
+
+    [Fact]
+    public async Task Connection_reset_then_success_is_retried()
+    {
+        var calls = 0;
+        await using var server = await FaultServer.StartAsync(async context =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                context.Abort(); // reset before any response
+                return;
+            }
+            await ServeManifest(context);
+        });
+        using var client = NewClient();
+        var document = await client.GetRepository(server.Host, Repo).Manifests.GetAsync("v1", Cancel);
+        Assert.Equal(Digest.Sha256Of(ManifestBytes), document.Digest);
+        Assert.Equal(2, server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Manifest_whose_content_does_not_match_the_requested_digest_is_rejected()
+    {
+        await using var server = await FaultServer.StartAsync(ServeManifest);
+        using var client = NewClient();
+        var wanted = Digest.Sha256Of([1, 2, 3]);
+        var error = await Assert.ThrowsAsync<BlobVerificationException>(() => client.GetRepository(server.Host, Repo).Manifests.GetAsync(wanted.ToString(), Cancel));
+        Assert.Contains($"pull manifest {wanted} from {server.Host}/{Repo}: digest mismatch", error.Message);
     }
 
     [Fact]

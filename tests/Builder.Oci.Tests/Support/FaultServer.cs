@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Builder.Oci.Tests.Support;
 
 /// <summary>One request as a fault server saw it.</summary>
-public sealed record SeenRequest(string Method, string PathAndQuery, string? Authorization);
+public sealed record SeenRequest(string Method, string PathAndQuery, string? Authorization, string Accept);
 
 /// <summary>
 /// A small HTTP server (Kestrel) on a loopback address with a free port whose answers the test
@@ -44,7 +44,7 @@ public sealed class FaultServer : IAsyncDisposable
         {
             var authorization = context.Request.Headers.Authorization.ToString();
             server!._requests.Enqueue(new SeenRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
-                authorization.Length == 0 ? null : authorization));
+                authorization.Length == 0 ? null : authorization, context.Request.Headers.Accept.ToString()));
             await handle(context);
         });
         await app.StartAsync();
