@@ -12,13 +12,17 @@ public sealed class RegistryBlobs
     internal RegistryBlobs(RegistryRepository repository) => _repository = repository;
 
     /// <summary>The blob's size and digest as the registry reports them (HEAD), or null when it does not have it.</summary>
-    public async Task<Descriptor?> StatAsync(Digest digest, CancellationToken cancellationToken = default)
+    public Task<Descriptor?> StatAsync(Digest digest, CancellationToken cancellationToken = default) =>
+        StatAsync(digest, [AuthScopes.Pull(_repository.Name)], cancellationToken);
+
+    /// <summary>HEAD with the token scopes of the caller (a push asks for pull and push at once, saving a token round trip).</summary>
+    internal async Task<Descriptor?> StatAsync(Digest digest, IReadOnlyList<string> scopes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(digest);
         var operation = $"check blob {digest} in";
         using var response = await _repository.SendAsync(operation,
             (b, _) => new HttpRequestMessage(HttpMethod.Head, _repository.ApiUri(b, $"blobs/{digest}")),
-            [AuthScopes.Pull(_repository.Name)], retry: true, cancellationToken).ConfigureAwait(false);
+            scopes, retry: true, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
             return null;

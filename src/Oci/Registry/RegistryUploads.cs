@@ -73,7 +73,7 @@ public sealed class RegistryUploads
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.ChunkSize, "ChunkSize must be positive");
         }
-        if (await _repository.Blobs.ExistsAsync(descriptor.Digest, cancellationToken).ConfigureAwait(false))
+        if (await _repository.Blobs.StatAsync(descriptor.Digest, [AuthScopes.PullPush(_repository.Name)], cancellationToken).ConfigureAwait(false) is not null)
         {
             return BlobPushOutcome.AlreadyExists;
         }

@@ -388,4 +388,54 @@ public sealed class FaultTests
         Assert.Equal(2, puts);
         Assert.Equal(["HEAD", "POST", "PUT", "DELETE", "POST", "PUT"], server.Requests.Select(r => r.Method));
     }
+
+    [Fact]
+    public async Task Push_asks_for_push_and_mount_scopes_and_reuses_tokens()
+    {
+        var (descriptor, bytes) = Blob(2_000);
+        var issued = 0;
+        await using var tokens = await FaultServer.StartAsync(async context =>
+        {
+            var n = Interlocked.Increment(ref issued);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync($$"""{"token":"T{{n}}"}""");
+        }, "127.0.0.2");
+        await using var registry = await FaultServer.StartAsync(async context =>
+        {
+            var request = context.Request;
+            if (!request.Headers.Authorization.ToString().StartsWith("Bearer T", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 401;
+                context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{tokens.Host}/token\",service=\"svc\"";
+                return;
+            }
+            switch (request.Method)
+            {
+                case "HEAD":
+                    context.Response.StatusCode = 404;
+                    break;
+                case "POST":
+                    context.Response.StatusCode = 202; // the mount did not happen: upload instead
+                    context.Response.Headers.Location = $"/v2/{Repo}/blobs/uploads/u1";
+                    break;
+                case "PUT":
+                    await request.Body.CopyToAsync(Stream.Null);
+                    context.Response.StatusCode = 201;
+                    break;
+            }
+        });
+        using var client = NewClient();
+        await using var source = new MemoryStream(bytes);
+        var outcome = await client.GetRepository(registry.Host, Repo).Uploads.PushAsync(descriptor, source, new BlobPushOptions { MountFrom = ["base/image"] }, Cancel);
+        Assert.Equal(BlobPushOutcome.Uploaded, outcome);
+        Assert.Equal(
+            [
+                "/token?service=svc&scope=repository%3Ateam%2Fapp%3Apull%2Cpush",
+                "/token?service=svc&scope=repository%3Ateam%2Fapp%3Apull%2Cpush&scope=repository%3Abase%2Fimage%3Apull",
+            ],
+            tokens.Requests.Select(r => r.PathAndQuery));
+        Assert.Equal(
+            [("HEAD", null), ("HEAD", "Bearer T1"), ("POST", "Bearer T2"), ("PUT", "Bearer T1")],
+            registry.Requests.Select(r => (r.Method, r.Authorization)));
+    }
 }
