@@ -8,6 +8,8 @@ namespace Builder.Oci.Manifests;
 [JsonSourceGenerationOptions(
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = false,
+    RespectNullableAnnotations = true,
+    RespectRequiredConstructorParameters = true,
     Converters = [typeof(SortedStringMapConverter)])]
 [JsonSerializable(typeof(ImageManifest))]
 [JsonSerializable(typeof(ImageIndex))]
@@ -23,6 +25,8 @@ public sealed partial class ManifestJsonContext : JsonSerializerContext
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         WriteIndented = false,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        RespectNullableAnnotations = true, // "layers": null or a missing digest is an invalid document, not a crash later
+        RespectRequiredConstructorParameters = true,
         Converters = { new SortedStringMapConverter() },
     });
 }

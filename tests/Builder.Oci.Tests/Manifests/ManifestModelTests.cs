@@ -114,6 +114,10 @@ public sealed class ManifestModelTests
     [InlineData("""{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:zz","size":1}}""", "invalid image manifest")]
     [InlineData("""{"schemaVersion":3,"config":{"mediaType":"x","digest":"sha256:4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a","size":1}}""", "schemaVersion 3")]
     [InlineData("""{"schemaVersion":2,""", "invalid manifest JSON")]
+    [InlineData("""{"schemaVersion":2,"config":{"mediaType":"x","digest":"sha256:4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a","size":1},"layers":null}""", "invalid image manifest")]
+    [InlineData("""{"schemaVersion":2,"config":{"mediaType":"x","size":1},"layers":[]}""", "invalid image manifest")]
+    [InlineData("""{"schemaVersion":2,"layers":[]}""", "invalid image manifest")]
+    [InlineData("""{"schemaVersion":2,"manifests":null}""", "invalid image index")]
     public void Unsupported_or_broken_documents_are_rejected_with_the_reason(string json, string reason)
     {
         var error = Assert.Throws<FormatException>(() => ManifestDocument.Parse(Encoding.UTF8.GetBytes(json)));
