@@ -63,6 +63,16 @@ public sealed class RegistryClient : IDisposable
         return new RegistryRepository(this, reference.Registry, reference.Repository);
     }
 
+    /// <summary>
+    /// Resolves an image reference for <paramref name="platform"/> to its manifest and config (the digest
+    /// wins when the reference has both a tag and a digest, as Docker does).
+    /// </summary>
+    public Task<ImageResolution> ResolveImageAsync(ImageReference reference, Image.Platform platform, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        return GetRepository(reference).ResolveImageAsync(reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag, platform, cancellationToken);
+    }
+
     /// <summary>True for hosts listed as insecure registries.</summary>
     public bool IsInsecure(string host) => _insecure.Contains(RegistryHostNames.CredentialKey(host));
 

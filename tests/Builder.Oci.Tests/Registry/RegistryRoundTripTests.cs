@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Builder.Oci.Image;
 using Builder.Oci.Manifests;
+using Builder.Oci.References;
 using Builder.Oci.Registry;
 using Builder.Oci.Registry.Auth;
 using Builder.Oci.Tests.Support;
@@ -96,6 +97,14 @@ public sealed class RegistryRoundTripTests(RegistryFixture fixture)
         Assert.Equal("amd64", forAmd.Config.Architecture);
         var byDigest = await repository.Manifests.ResolveAsync(index.Digest.ToString(), Platform.Parse("linux/arm64/v8"), Cancel);
         Assert.Equal(arm64.Manifest.Digest, byDigest.Manifest.Digest);
+
+        // Through image references, as the frontend resolves base images; a digest wins over a tag.
+        var viaTag = await client.ResolveImageAsync(ImageReference.Parse($"{registry.Host}/{repository.Name}:multi"), Platform.Parse("linux/arm64"), Cancel);
+        Assert.Equal(arm64.Manifest.Digest, viaTag.ManifestDescriptor.Digest);
+        Assert.Equal(index.Digest, viaTag.IndexDescriptor!.Digest);
+        var viaDigest = await client.ResolveImageAsync(ImageReference.Parse($"{registry.Host}/{repository.Name}:nonexistent@{amd64.Manifest.Digest}"), Platform.Parse("linux/amd64"), Cancel);
+        Assert.Equal(amd64.Manifest.Digest, viaDigest.ManifestDescriptor.Digest);
+        Assert.Null(viaDigest.IndexDescriptor);
 
         var error = await Assert.ThrowsAsync<RegistryException>(() => repository.Manifests.ResolveAsync("multi", Platform.Parse("linux/s390x"), Cancel));
         Assert.Contains("linux/s390x", error.Message);
