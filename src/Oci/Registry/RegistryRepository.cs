@@ -106,6 +106,10 @@ public sealed class RegistryRepository
             {
                 response = await Client.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timer.Token).ConfigureAwait(false);
             }
+            catch (HttpRequestException e) when (e.InnerException is RegistryException fromContent)
+            {
+                throw fromContent; // the request body failed (e.g. the upload source ended early)
+            }
             catch (Exception e) when (IsTransientFailure(e, timer))
             {
                 if (canRetry)

@@ -156,7 +156,7 @@ public sealed class RegistryUploads
             ProgressReadStream? body = null;
             using var response = await _repository.SendAsync($"upload chunk at {offset} of blob {descriptor.Digest} to", (_, timer) =>
             {
-                body = new ProgressReadStream(content, length, hash, timer);
+                body = new ProgressReadStream(content, length, hash, timer, read => SourceEnded(operation, offset + read, descriptor.Size));
                 var request = new HttpRequestMessage(HttpMethod.Patch, current) { Content = new StreamContent(body, 1 << 16) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = length;
@@ -191,7 +191,7 @@ public sealed class RegistryUploads
             }
             else
             {
-                body = new ProgressReadStream(content, descriptor.Size, hash!, timer);
+                body = new ProgressReadStream(content, descriptor.Size, hash!, timer, read => SourceEnded(operation, read, descriptor.Size));
                 request.Content = new StreamContent(body, 1 << 16);
                 request.Content.Headers.ContentLength = descriptor.Size;
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
@@ -216,6 +216,9 @@ public sealed class RegistryUploads
             throw new RegistryException(operation, _repository.Registry, _repository.Name, $"the registry stored digest {reported}, expected {descriptor.Digest}");
         }
     }
+
+    private RegistryException SourceEnded(string operation, long read, long size) =>
+        new(operation, _repository.Registry, _repository.Name, $"the source ended after {read} of {size} bytes");
 
     private void CheckSentDigest(Descriptor descriptor, IncrementalHash hash, string operation)
     {

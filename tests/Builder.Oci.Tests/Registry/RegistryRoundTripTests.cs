@@ -189,6 +189,21 @@ public sealed class RegistryRoundTripTests(RegistryFixture fixture)
         Assert.False(await repository.Blobs.ExistsAsync(layer.Descriptor.Digest, Cancel));
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(4096L)]
+    public async Task Source_shorter_than_its_descriptor_fails_clearly(long? chunkSize)
+    {
+        var registry = await fixture.PlainAsync();
+        using var client = NewClient(new RegistryClientOptions { Credentials = AnonymousCredentials.Instance, MaxRetries = 1, RetryBaseDelay = TimeSpan.FromMilliseconds(1) });
+        var repository = client.GetRepository(registry.Host, NewRepository("short"));
+        var layer = TestImages.RandomLayer(20_000);
+        await using var stream = new MemoryStream(layer.Bytes[..(layer.Bytes.Length / 2)]);
+        var error = await Assert.ThrowsAsync<RegistryException>(() => repository.Uploads.PushAsync(layer.Descriptor, stream, new BlobPushOptions { ChunkSize = chunkSize }, Cancel));
+        Assert.Contains($"the source ended after {layer.Bytes.Length / 2} of {layer.Descriptor.Size} bytes", error.Message);
+        Assert.False(await repository.Blobs.ExistsAsync(layer.Descriptor.Digest, Cancel));
+    }
+
     [Fact]
     public async Task Missing_manifest_error_names_registry_repository_operation_and_status()
     {

@@ -5,9 +5,11 @@ namespace Builder.Oci.Registry.Transport;
 /// <summary>
 /// The body of an upload: reads at most <c>limit</c> bytes of the source (one chunk, or all of it),
 /// hashes what it hands out and resets a stall timer on each read, so an upload that moves never
-/// times out. Leaves the source open.
+/// times out. A source that ends early fails the request with the exception <c>sourceEnded</c>
+/// makes (given the bytes read), instead of sending a body shorter than its Content-Length.
+/// Leaves the source open.
 /// </summary>
-internal sealed class ProgressReadStream(Stream source, long limit, IncrementalHash hash, StallTimer timer) : Stream
+internal sealed class ProgressReadStream(Stream source, long limit, IncrementalHash hash, StallTimer timer, Func<long, Exception> sourceEnded) : Stream
 {
     private long _read;
 
@@ -48,6 +50,10 @@ internal sealed class ProgressReadStream(Stream source, long limit, IncrementalH
 
     private void Advance(ReadOnlySpan<byte> data)
     {
+        if (data.Length == 0 && _read < limit)
+        {
+            throw sourceEnded(_read);
+        }
         _read += data.Length;
         hash.AppendData(data);
         timer.Reset();
