@@ -7,7 +7,7 @@ namespace Builder.Oci.Registry.Transport;
 /// The bottom of the pipeline: one connection pool per host:port, so each host's TLS check knows
 /// which host it is for (a certificate callback only sees the host name, not the port).
 /// </summary>
-public sealed class PerHostHandler(RegistryTrust trust, TimeSpan connectTimeout) : HttpMessageHandler
+internal sealed class PerHostHandler(RegistryTrust trust, TimeSpan connectTimeout) : HttpMessageHandler
 {
     private readonly ConcurrentDictionary<string, HttpMessageInvoker> _hosts = new(StringComparer.OrdinalIgnoreCase);
 

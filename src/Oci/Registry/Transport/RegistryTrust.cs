@@ -11,7 +11,7 @@ namespace Builder.Oci.Registry.Transport;
 /// verification. Records which hosts presented a certificate at all, so a plain-HTTP server can be
 /// told apart from a TLS server with an untrusted certificate.
 /// </summary>
-public sealed class RegistryTrust
+internal sealed class RegistryTrust
 {
     private readonly string? _caDirectory;
     private readonly Func<string, bool> _isInsecure;

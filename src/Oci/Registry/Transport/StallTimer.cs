@@ -5,7 +5,7 @@ namespace Builder.Oci.Registry.Transport;
 /// (a response, a body chunk read or sent) calls <see cref="Reset"/>. A slow but moving transfer
 /// never times out; a stalled one does, after exactly one timeout.
 /// </summary>
-public sealed class StallTimer : IDisposable
+internal sealed class StallTimer : IDisposable
 {
     private readonly CancellationTokenSource _source;
     private readonly CancellationToken _callerToken;

@@ -9,7 +9,7 @@ namespace Builder.Oci.Registry.Transport;
 /// (temp file, then rename) can never commit bad content. Each read must make progress within the
 /// stall timeout. Owns the HTTP response.
 /// </summary>
-public sealed class VerifyingReadStream : Stream
+internal sealed class VerifyingReadStream : Stream
 {
     private readonly Stream _inner;
     private readonly HttpResponseMessage _response;
