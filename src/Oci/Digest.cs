@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Builder.Oci;
 
@@ -6,6 +8,7 @@ namespace Builder.Oci;
 /// A content digest in the OCI form <c>algorithm:hex</c>. Only sha256 is accepted, the algorithm the
 /// image-spec requires every implementation to support; the hex part is 64 lowercase hex digits.
 /// </summary>
+[JsonConverter(typeof(DigestJsonConverter))]
 public sealed record Digest
 {
     public const string Sha256Algorithm = "sha256";
@@ -80,4 +83,21 @@ public sealed record Digest
         }
         return true;
     }
+}
+
+/// <summary>Reads and writes a <see cref="Digest"/> as its <c>algorithm:hex</c> string.</summary>
+public sealed class DigestJsonConverter : JsonConverter<Digest>
+{
+    public override Digest Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.TokenType == JsonTokenType.String
+            ? reader.GetString()!
+            : throw new JsonException($"a digest must be a JSON string, got {reader.TokenType}");
+        return Digest.TryParse(text, out var digest)
+            ? digest
+            : throw new JsonException($"invalid digest '{text}': expected sha256:<64 lowercase hex digits>");
+    }
+
+    public override void Write(Utf8JsonWriter writer, Digest value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.ToString());
 }

@@ -1,10 +1,22 @@
 using System.Runtime.InteropServices;
+using System.Text.Json.Serialization;
 
 namespace Builder.Oci.Image;
 
 /// <summary>An OCI platform: operating system, architecture and optional variant (<c>linux/arm64/v8</c>).</summary>
-public sealed record Platform(string Os, string Architecture, string? Variant = null)
+public sealed record Platform(
+    [property: JsonPropertyName("os")] string Os,
+    [property: JsonPropertyName("architecture")] string Architecture,
+    [property: JsonPropertyName("variant")] string? Variant = null)
 {
+    /// <summary>The operating system version (Windows images), as written in image indexes.</summary>
+    [JsonPropertyName("os.version")]
+    public string? OsVersion { get; init; }
+
+    /// <summary>Required operating system features (Windows images), as written in image indexes.</summary>
+    [JsonPropertyName("os.features")]
+    public IReadOnlyList<string>? OsFeatures { get; init; }
+
     /// <summary>The platform of the running process.</summary>
     public static Platform Host { get; } = new("linux", RuntimeInformation.OSArchitecture switch
     {
