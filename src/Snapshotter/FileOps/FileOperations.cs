@@ -69,6 +69,7 @@ public sealed class FileOperations : IDisposable
             Mode = mode is null ? null : mode.Apply,
             ChownCreated = chownCreated,
             Excludes = excluder,
+            MayReincludeBelow = excludes is { HasExceptions: true } ? excludes.MayReincludeBelow : null,
         };
         // One copier for the whole instruction: hardlinks between its sources stay hardlinks.
         var copier = new TreeCopier(_root, options);

@@ -55,9 +55,16 @@ internal sealed class TreeCopier
 
     private void CopyEntry(DirFd parent, string name, string src, FileStat st, string destRelative, string excludeRelative)
     {
+        var excludedDirectory = false;
         if (_options.Excludes is { } excludes && excludeRelative.Length > 0 && excludes(excludeRelative))
         {
-            return;
+            // An excluded directory is still walked when a '!' pattern may re-include something
+            // inside it; it is kept only if something was.
+            if (!st.IsDirectory || _options.MayReincludeBelow?.Invoke(excludeRelative) != true)
+            {
+                return;
+            }
+            excludedDirectory = true;
         }
         var (uid, gid) = _options.Owner ?? ((int)st.Uid, (int)st.Gid);
         var mode = _options.Mode is { } m ? m(st.Permissions, st.IsDirectory) : st.Permissions;
@@ -81,6 +88,11 @@ internal sealed class TreeCopier
                 using (var child = new DirFd(childFd))
                 {
                     CopyChildren(child, src, destRelative, excludeRelative);
+                }
+                if (excludedDirectory && !exists && !Directory.EnumerateFileSystemEntries(parent.ProcPath(name)).Any())
+                {
+                    Errno.Check(Syscalls.Unlinkat(parent.Value, name, Syscalls.AtRemoveDir), "rmdir", describe);
+                    return;
                 }
                 break;
             case Syscalls.SIfReg:
@@ -159,6 +171,9 @@ internal sealed record CopyOptions
 
     /// <summary>True for paths (relative to the copy's source base) that must not be copied.</summary>
     public Func<string, bool>? Excludes { get; init; }
+
+    /// <summary>True when an exception pattern may re-include something below an excluded directory.</summary>
+    public Func<string, bool>? MayReincludeBelow { get; init; }
 
     public bool PreserveXattrs { get; init; } = true;
 

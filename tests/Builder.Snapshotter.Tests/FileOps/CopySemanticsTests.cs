@@ -145,6 +145,20 @@ public sealed class CopySemanticsTests : IDisposable
     }
 
     [Fact]
+    public void Exclude_exception_reincludes_a_file_inside_an_excluded_directory()
+    {
+        _ops.Copy(new CopyRequest { SourceRoot = _ctx, Sources = ["dir"], Destination = "/x/", Excludes = ["sub", "!sub/two"] });
+        Assert.Equal("1", Read("x/one"));
+        Assert.Equal("2", Read("x/sub/two"));
+        Assert.False(File.Exists(Path.Combine(_target, "x/sub/skip.log")));
+
+        // Nothing re-included: the excluded directory is not created at all.
+        _ops.Copy(new CopyRequest { SourceRoot = _ctx, Sources = ["dir"], Destination = "/y/", Excludes = ["sub", "!sub/absent"] });
+        Assert.Equal("1", Read("y/one"));
+        Assert.False(Directory.Exists(Path.Combine(_target, "y/sub")));
+    }
+
+    [Fact]
     public void Parents_keep_the_source_path_below_the_pivot()
     {
         _ops.Copy(new CopyRequest { SourceRoot = _ctx, Sources = ["dir/sub/two", "dir/./sub/skip.log"], Destination = "/par", Parents = true });
