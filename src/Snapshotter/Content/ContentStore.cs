@@ -30,11 +30,16 @@ public sealed class ContentStore
     /// <summary>
     /// Copies <paramref name="source"/> into the store. When <paramref name="expected"/> or
     /// <paramref name="expectedSize"/> is given and the bytes do not match, nothing is stored and an
-    /// <see cref="InvalidDataException"/> says what differed.
+    /// <see cref="InvalidDataException"/> says what differed. With a <paramref name="lease"/>, the blob
+    /// is leased before it becomes visible (see <see cref="ContentWriter.Commit"/>).
     /// </summary>
-    public async Task<BlobInfo> IngestAsync(Stream source, Digest? expected = null, long? expectedSize = null, CancellationToken cancellationToken = default)
+    public async Task<BlobInfo> IngestAsync(Stream source, Digest? expected = null, long? expectedSize = null, CancellationToken cancellationToken = default, Gc.Lease? lease = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (expected is not null)
+        {
+            lease?.Add(Gc.ResourceKind.Blob, expected.ToString());
+        }
         if (expected is not null && Exists(expected))
         {
             // Already stored: the stream is not read at all (a pull of a layer we have costs nothing).
@@ -47,7 +52,7 @@ public sealed class ContentStore
         }
         await using var writer = OpenWriter();
         await source.CopyToAsync(writer, 1 << 20, cancellationToken).ConfigureAwait(false);
-        return writer.Commit(expected, expectedSize);
+        return writer.Commit(expected, expectedSize, lease);
     }
 
     public bool Exists(Digest digest) => File.Exists(BlobPath(digest));

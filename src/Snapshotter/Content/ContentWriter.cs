@@ -29,8 +29,10 @@ public sealed class ContentWriter : Stream
     /// <summary>
     /// Flushes, fsyncs, verifies against the expectations (when given) and renames the temp file into the
     /// store. A mismatch deletes the temp file and throws <see cref="InvalidDataException"/>.
+    /// With a <paramref name="lease"/>, the blob is leased before it becomes visible, so a
+    /// concurrent garbage collection can never see it unreferenced.
     /// </summary>
-    public BlobInfo Commit(Digest? expected = null, long? expectedSize = null)
+    public BlobInfo Commit(Digest? expected = null, long? expectedSize = null, Gc.Lease? lease = null)
     {
         ObjectDisposedException.ThrowIf(_committed, this);
         var digest = Digest.FromSha256Bytes(_hash.GetHashAndReset());
@@ -47,6 +49,7 @@ public sealed class ContentWriter : Stream
             File.Delete(_tempPath);
             throw new InvalidDataException($"digest mismatch: expected {expected}, got {digest}");
         }
+        lease?.Add(Gc.ResourceKind.Blob, digest.ToString());
         _store.Publish(_tempPath, digest);
         return new BlobInfo(digest, _written);
     }

@@ -46,7 +46,10 @@ public sealed class GarbageCollector
     {
         lock (_lock)
         {
+            // List what exists before reading the roots: anything made after the listing is not a
+            // candidate, and anything listed was leased (lease first, then publish) before the roots are read.
             var snapshots = _root.Snapshots.Walk().ToDictionary(s => s.Key);
+            var blobs = _root.Content.List().ToList();
             var (rootSnapshots, rootBlobs) = Roots();
             var keep = new HashSet<string>(StringComparer.Ordinal);
             foreach (var s in snapshots.Values)
@@ -77,7 +80,7 @@ public sealed class GarbageCollector
                 removedSnapshots++;
             }
             var removedBlobs = 0;
-            foreach (var blob in _root.Content.List().ToList())
+            foreach (var blob in blobs)
             {
                 if (!keepBlobs.Contains(blob.Digest.ToString()))
                 {

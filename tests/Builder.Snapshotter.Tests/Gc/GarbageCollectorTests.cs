@@ -30,6 +30,31 @@ public sealed class GarbageCollectorTests : IDisposable
     }
 
     [Fact]
+    public async Task Blobs_ingested_under_a_lease_survive_collections_running_at_the_same_time()
+    {
+        using var lease = Root.Gc.CreateLease();
+        var stop = false;
+        var collector = Task.Run(() =>
+        {
+            while (!Volatile.Read(ref stop))
+            {
+                Root.Gc.Collect();
+            }
+        }, TestContext.Current.CancellationToken);
+        var digests = new List<Digest>();
+        for (var i = 0; i < 40; i++)
+        {
+            var data = new byte[4096];
+            Random.Shared.NextBytes(data);
+            digests.Add((await Root.Content.IngestAsync(new MemoryStream(data), cancellationToken: TestContext.Current.CancellationToken, lease: lease)).Digest);
+        }
+        Volatile.Write(ref stop, true);
+        await collector;
+        Root.Gc.Collect();
+        Assert.All(digests, d => Assert.True(Root.Content.Exists(d), $"{d} was collected while leased"));
+    }
+
+    [Fact]
     public void Collect_keeps_what_images_leases_and_running_builds_reach_and_removes_the_rest()
     {
         Layer(_temp, "base", null, d => File.WriteAllText(Path.Combine(d, "b"), "b"));
