@@ -3,8 +3,9 @@ using Builder.Engine.Init;
 using Builder.Engine.Interop;
 using Builder.Engine.Wire;
 
-// builder-init CONFIG.json ENGINE-PID
-// Started by the engine with fd 0-2 = the container's stdio, fd 3 = status pipe, fd 4 = lifeline.
+// builder-init ENGINE-PID
+// Started by the engine with fd 0-2 = the container's stdio, fd 3 = status pipe, fd 4 = lifeline,
+// fd 5 = the config (a memfd).
 // builder-init --runtime-supervisor CGROUP-DIRS RUNTIME ARGS... (fd 4 = lifeline): see RuntimeSupervisor.
 if (args.Length > 2 && args[0] == RuntimeSupervisor.Flag)
 {
@@ -12,9 +13,9 @@ if (args.Length > 2 && args[0] == RuntimeSupervisor.Flag)
     return RuntimeSupervisor.Run(args, Environment.GetEnvironmentVariables().Keys.Cast<string>()
         .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToArray());
 }
-if (args.Length != 2 || !int.TryParse(args[1], out var enginePid))
+if (args.Length != 1 || !int.TryParse(args[0], out var enginePid))
 {
-    Console.Error.WriteLine("usage: builder-init CONFIG.json ENGINE-PID (started by Builder.Engine, not by hand)");
+    Console.Error.WriteLine("usage: builder-init ENGINE-PID (started by Builder.Engine, not by hand)");
     return 2;
 }
 
@@ -25,12 +26,19 @@ if (LibC.getppid() != enginePid)
     return 1; // the engine died before the line above took effect
 }
 // Nothing the engine's process had open reaches the container.
-LibC.close_range(StatusProtocol.LifelineFd + 1, uint.MaxValue, 0);
+LibC.close_range(StatusProtocol.ConfigFd + 1, uint.MaxValue, 0);
 
 InitConfig config;
 try
 {
-    config = JsonSerializer.Deserialize(File.ReadAllBytes(args[0]), InitConfigJson.Default.InitConfig)
+    using var configFd = new Microsoft.Win32.SafeHandles.SafeFileHandle(StatusProtocol.ConfigFd, ownsHandle: true);
+    var json = new byte[RandomAccess.GetLength(configFd)];
+    for (var done = 0; done < json.Length;)
+    {
+        var n = RandomAccess.Read(configFd, json.AsSpan(done), done);
+        done += n > 0 ? n : throw new InvalidDataException("short read");
+    }
+    config = JsonSerializer.Deserialize(json, InitConfigJson.Default.InitConfig)
         ?? throw new InvalidDataException("empty config");
 }
 catch (Exception e)

@@ -4,7 +4,7 @@ using System.Text;
 namespace Builder.Engine.Native;
 
 /// <summary>
-/// The per-container directory under the engine's state root: the helper's config, the files bound
+/// The per-container directory under the engine's state root: the files bound
 /// as /etc/hosts, /etc/resolv.conf and /etc/hostname, and an owner record (engine pid and start
 /// time) by which a later engine recognizes the directory as a leftover of a dead one.
 /// </summary>
@@ -21,8 +21,6 @@ internal sealed class ContainerStateDirectory : IDisposable
     public string Path { get; }
 
     public string Id { get; }
-
-    public string ConfigPath => System.IO.Path.Combine(Path, "config.json");
 
     public static ContainerStateDirectory Create(string stateRoot)
     {

@@ -47,17 +47,18 @@ public sealed class NativeExecutor : IExecutor
                 cgroup = _cgroups.Create(state.Id, spec.Limits);
             }
             var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified);
-            state.WriteFile("config.json", JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
+            using var configFd = ConfigMemfd(JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
 
             using var stdio = ContainerStdio.Create(io);
             using var status = Pipe.Create();
             using var lifeline = Pipe.Create();
-            var helper = InitProcess.Start(
+            var helper = await InitProcess.StartAsync(
                 _options.InitPath,
-                [_options.InitPath, state.ConfigPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read)]);
+                [_options.InitPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read), Pipe.Fd(configFd)]).ConfigureAwait(false);
             status.Write.Dispose();
             lifeline.Read.Dispose();
+            configFd.Dispose();
             stdio.Start();
             var statusText = ReadAllAsync(status.Read);
 
@@ -108,6 +109,19 @@ public sealed class NativeExecutor : IExecutor
         // On cgroup v2 every container gets its own cgroup namespace, as Docker does.
         CgroupNamespace = unifiedCgroups,
     };
+
+    /// <summary>The helper's config in memory (fd <see cref="StatusProtocol.ConfigFd"/>) rather than a file in the state directory.</summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle ConfigMemfd(byte[] json)
+    {
+        var fd = Interop.LibC.memfd_create("builder-init-config", Interop.LibC.MFD_CLOEXEC);
+        if (fd < 0)
+        {
+            throw Interop.LibC.Fail("memfd_create");
+        }
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        RandomAccess.Write(handle, json, 0);
+        return handle;
+    }
 
     private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {

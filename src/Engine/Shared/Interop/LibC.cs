@@ -55,6 +55,11 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int unshare(int flags);
 
+    public const uint MFD_CLOEXEC = 1;
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int memfd_create(string name, uint flags);
+
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fork();
 
