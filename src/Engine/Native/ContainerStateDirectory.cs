@@ -4,9 +4,10 @@ using System.Text;
 namespace Builder.Engine.Native;
 
 /// <summary>
-/// The per-container directory under the engine's state root: the files bound
-/// as /etc/hosts, /etc/resolv.conf and /etc/hostname, and an owner record (engine pid and start
-/// time) by which a later engine recognizes the directory as a leftover of a dead one.
+/// The per-container directory under the engine's state root: an owner record (engine pid and
+/// start time) by which a later engine recognizes the directory as a leftover of a dead one, and
+/// for OCI runtimes the bundle and /etc files. (The native helper covers it with a private tmpfs
+/// for its /etc files, visible only in the container's mount namespace.)
 /// </summary>
 internal sealed class ContainerStateDirectory : IDisposable
 {

@@ -95,10 +95,11 @@ public sealed class NativeExecutor : IExecutor
         Tty = io.Terminal is not null,
         EtcFiles =
         [
-            new InitMount { ContainerPath = "/etc/hosts", Source = state.WriteFile("hosts", EtcFiles.Hosts(spec)), ReadOnly = true },
-            new InitMount { ContainerPath = "/etc/resolv.conf", Source = state.WriteFile("resolv.conf", EtcFiles.ResolvConf(spec)), ReadOnly = true },
-            new InitMount { ContainerPath = "/etc/hostname", Source = state.WriteFile("hostname", EtcFiles.Hostname(spec)), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/hosts", Content = EtcFiles.Hosts(spec), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/resolv.conf", Content = EtcFiles.ResolvConf(spec), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/hostname", Content = EtcFiles.Hostname(spec), ReadOnly = true },
         ],
+        EtcDirectory = state.Path,
         Mounts = spec.Mounts.Select(m => m switch
         {
             BindMount b => new InitMount { Kind = "bind", ContainerPath = b.Destination, Source = b.Source, ReadOnly = b.ReadOnly },
