@@ -30,6 +30,7 @@ public sealed class NativeExecutor : IExecutor
         {
             throw new FileNotFoundException($"the init helper {options.InitPath} is missing; it is built with Builder.Engine", options.InitPath);
         }
+        InitZygote.EnsureStarted(options.InitPath);
     }
 
     public async Task<ContainerExit> RunAsync(ContainerSpec spec, ContainerIo io, CancellationToken cancellationToken = default)
@@ -52,29 +53,27 @@ public sealed class NativeExecutor : IExecutor
             using var stdio = ContainerStdio.Create(io);
             using var status = Pipe.Create();
             using var lifeline = Pipe.Create();
-            var helper = await InitProcess.StartAsync(
-                _options.InitPath,
-                [_options.InitPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read), Pipe.Fd(configFd)]).ConfigureAwait(false);
+            InitZygote.Fork(_options.InitPath, [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read), Pipe.Fd(configFd)]);
             status.Write.Dispose();
             lifeline.Read.Dispose();
             configFd.Dispose();
             stdio.Start();
-            var statusText = ReadAllAsync(status.Read);
 
-            // Closing the lifeline makes the helper SIGKILL the container's PID 1, which takes
-            // every process of the pid namespace with it.
+            // The helper holds the status pipe until it exits, which is after the container's
+            // PID 1 (and with it every process of the pid namespace) is gone: EOF is the end.
+            // Closing the lifeline makes the helper SIGKILL PID 1.
+            string statusText;
             await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
             {
-                await helper.Exited.ConfigureAwait(false);
+                statusText = await ReadAllAsync(status.Read).ConfigureAwait(false);
             }
             await stdio.OutputDone.ConfigureAwait(false);
-            var reported = HelperStatus.Parse(await statusText.ConfigureAwait(false));
+            var reported = HelperStatus.Parse(statusText);
             MountStubs.Remove(spec.RootFs, reported.Stubs);
             var oomKilled = cgroup is not null && cgroup.OomKills() > 0;
             cancellationToken.ThrowIfCancellationRequested();
             return reported.ToExit(oomKilled)
-                ?? throw new InvalidOperationException($"the init helper ended without reporting a status (wait status {await helper.Exited.ConfigureAwait(false)})");
+                ?? throw new InvalidOperationException("the init helper ended without reporting a status");
         }
         finally
         {
