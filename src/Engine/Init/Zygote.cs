@@ -9,7 +9,7 @@ namespace Builder.Engine.Init;
 /// engine process. Its children get PR_SET_PDEATHSIG against it, and it against the engine, so
 /// the kill-on-engine-death chain stays intact.
 /// </summary>
-internal static class Zygote
+internal static unsafe class Zygote
 {
     public const string Flag = "--zygote";
 
@@ -24,14 +24,49 @@ internal static class Zygote
             return 1;
         }
         LibC.close_range(SocketFd + 1, uint.MaxValue, 0);
-        // The helpers are reaped by the kernel: nobody waits for them here (the engine watches
-        // the status pipe), and no zombie accumulates.
-        const nint SIG_IGN = 1, SIG_DFL = 0;
-        LibC.signal(LibC.SIGCHLD, SIG_IGN);
+        // The helpers are reaped here through pidfds (not auto-reaped with SIGCHLD ignored) so
+        // that their CPU time is accounted to the zygote, as it was to the engine before. A
+        // pidfd becomes readable when its process ends, whichever thread a SIGCHLD would reach.
         var self = LibC.getpid();
         Span<int> fds = stackalloc int[FdPassing.MaxFds];
+        var helpers = new List<(int Pid, int PidFd)>();
+        var poll = new LibC.PollFd[1];
         while (true)
         {
+            if (poll.Length != helpers.Count + 1)
+            {
+                poll = new LibC.PollFd[helpers.Count + 1];
+            }
+            poll[0] = new LibC.PollFd { Fd = SocketFd, Events = LibC.POLLIN };
+            for (var i = 0; i < helpers.Count; i++)
+            {
+                poll[i + 1] = new LibC.PollFd { Fd = helpers[i].PidFd, Events = LibC.POLLIN };
+            }
+            fixed (LibC.PollFd* p = poll)
+            {
+                if (LibC.poll(p, (ulong)poll.Length, -1) < 0)
+                {
+                    if (LibC.Errno == LibC.EINTR)
+                    {
+                        continue;
+                    }
+                    return 1;
+                }
+            }
+            for (var i = helpers.Count - 1; i >= 0; i--)
+            {
+                if (poll[i + 1].Revents != 0)
+                {
+                    int status;
+                    LibC.waitpid(helpers[i].Pid, &status, 0);
+                    LibC.close(helpers[i].PidFd);
+                    helpers.RemoveAt(i);
+                }
+            }
+            if (poll[0].Revents == 0)
+            {
+                continue;
+            }
             var count = FdPassing.Receive(SocketFd, fds);
             if (count == 0)
             {
@@ -50,8 +85,16 @@ internal static class Zygote
                 var pid = LibC.fork();
                 if (pid == 0)
                 {
-                    LibC.signal(LibC.SIGCHLD, SIG_DFL); // the helper waits for its own child
                     LibC._exit(TakeFds(fds[..Fds]) ? runHelper(self) : 1);
+                }
+                if (pid > 0)
+                {
+                    var pidFd = LibC.pidfd_open(pid);
+                    if (pidFd >= 0)
+                    {
+                        LibC.fcntl(pidFd, LibC.F_SETFD, LibC.FD_CLOEXEC);
+                        helpers.Add((pid, pidFd));
+                    }
                 }
             }
             foreach (var fd in fds[..count])

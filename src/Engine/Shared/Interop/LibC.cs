@@ -55,7 +55,7 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int unshare(int flags);
 
-    public const int F_DUPFD = 0, F_DUPFD_CLOEXEC = 1030;
+    public const int F_DUPFD = 0, F_SETFD = 2, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int fcntl(int fd, int command, int argument);
