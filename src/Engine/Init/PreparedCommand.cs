@@ -113,9 +113,13 @@ internal sealed unsafe class PreparedCommand
     {
         for (var cap = 0; cap < 64; cap++)
         {
-            if (!DefaultCapabilities.Contains(cap) && LibC.prctl(LibC.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && LibC.Errno != LibC.EINVAL)
+            if (!DefaultCapabilities.Contains(cap) && LibC.prctl(LibC.PR_CAPBSET_DROP, cap, 0, 0, 0) != 0)
             {
-                return false;
+                if (LibC.Errno != LibC.EINVAL)
+                {
+                    return false;
+                }
+                break; // past the kernel's last capability: every higher number is invalid too
             }
         }
         LibC.prctl(LibC.PR_CAP_AMBIENT, LibC.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

@@ -1,3 +1,4 @@
+using System.Text;
 using Builder.Engine.Interop;
 using Builder.Engine.Wire;
 
@@ -28,10 +29,18 @@ internal static class RootfsSetup
         KernelFilesystems.MaskProc(proc, devNull);
         KernelFilesystems.MountSys(root, devNull);
 
+        if (config.EtcFiles.Length > 0)
+        {
+            // A private tmpfs for the /etc files: it lives only in this mount namespace and goes
+            // away with it, so nothing is written to (or left on) the host's disk.
+            MountTargets.Mount("tmpfs", config.EtcDirectory, "tmpfs", LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC, "mode=755");
+        }
         foreach (var file in config.EtcFiles)
         {
+            var source = $"{config.EtcDirectory}/{Path.GetFileName(file.ContainerPath)}";
+            File.WriteAllBytes(source, Encoding.UTF8.GetBytes(file.Content ?? ""));
             var target = MountTargets.File(root, file.ContainerPath);
-            MountTargets.BindReadOnly(file.Source!, target, recursive: false);
+            MountTargets.BindReadOnly(source, target, recursive: false);
         }
         foreach (var mount in config.Mounts)
         {

@@ -40,11 +40,6 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib)]
     public static partial int sigfillset(void* sigset);
 
-    public const int F_DUPFD_CLOEXEC = 1030;
-
-    [LibraryImport(Lib, SetLastError = true)]
-    public static partial int fcntl(int fd, int command, int argument);
-
     [LibraryImport(Lib)]
     public static partial int sigemptyset(void* sigset);
 }

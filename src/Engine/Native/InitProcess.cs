@@ -22,7 +22,15 @@ internal sealed class InitProcess
     public Task<int> Exited => _exited.Task;
 
     /// <param name="fds">The child's fd table: fds[i] becomes fd i (stdin, stdout, stderr, then extras).</param>
-    public static InitProcess Start(string path, IReadOnlyList<string> args, IReadOnlyList<int> fds, IReadOnlyList<string>? env = null)
+    public static InitProcess Start(string path, IReadOnlyList<string> args, IReadOnlyList<int> fds, IReadOnlyList<string>? env = null) =>
+        StartAsync(path, args, fds, env).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Like <see cref="Start"/>, but the caller awaits the spawn instead of blocking on it: a
+    /// blocked thread-pool thread spin-waits (sched_yield) and, on a small machine, takes the CPU
+    /// the helper needs to start. The fds must stay open until the task completes.
+    /// </summary>
+    public static Task<InitProcess> StartAsync(string path, IReadOnlyList<string> args, IReadOnlyList<int> fds, IReadOnlyList<string>? env = null)
     {
         var started = new TaskCompletionSource<InitProcess>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() => SpawnAndWait(path, args, fds, env ?? [], started))
@@ -31,7 +39,7 @@ internal sealed class InitProcess
             Name = "container helper " + Path.GetFileName(path),
         };
         thread.Start();
-        return started.Task.GetAwaiter().GetResult();
+        return started.Task;
     }
 
     private static unsafe void SpawnAndWait(string path, IReadOnlyList<string> args, IReadOnlyList<int> fds, IReadOnlyList<string> env, TaskCompletionSource<InitProcess> started)

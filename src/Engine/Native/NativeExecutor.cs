@@ -30,6 +30,7 @@ public sealed class NativeExecutor : IExecutor
         {
             throw new FileNotFoundException($"the init helper {options.InitPath} is missing; it is built with Builder.Engine", options.InitPath);
         }
+        InitZygote.EnsureStarted(options.InitPath);
     }
 
     public async Task<ContainerExit> RunAsync(ContainerSpec spec, ContainerIo io, CancellationToken cancellationToken = default)
@@ -47,33 +48,32 @@ public sealed class NativeExecutor : IExecutor
                 cgroup = _cgroups.Create(state.Id, spec.Limits);
             }
             var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified);
-            state.WriteFile("config.json", JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
+            using var configFd = ConfigMemfd(JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
 
             using var stdio = ContainerStdio.Create(io);
             using var status = Pipe.Create();
             using var lifeline = Pipe.Create();
-            var helper = InitProcess.Start(
-                _options.InitPath,
-                [_options.InitPath, state.ConfigPath, Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-                [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read)]);
+            InitZygote.Fork(_options.InitPath, [.. stdio.ChildFds, Pipe.Fd(status.Write), Pipe.Fd(lifeline.Read), Pipe.Fd(configFd)]);
             status.Write.Dispose();
             lifeline.Read.Dispose();
+            configFd.Dispose();
             stdio.Start();
-            var statusText = ReadAllAsync(status.Read);
 
-            // Closing the lifeline makes the helper SIGKILL the container's PID 1, which takes
-            // every process of the pid namespace with it.
+            // The helper holds the status pipe until it exits, which is after the container's
+            // PID 1 (and with it every process of the pid namespace) is gone: EOF is the end.
+            // Closing the lifeline makes the helper SIGKILL PID 1.
+            string statusText;
             await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
             {
-                await helper.Exited.ConfigureAwait(false);
+                statusText = await ReadAllAsync(status.Read).ConfigureAwait(false);
             }
             await stdio.OutputDone.ConfigureAwait(false);
-            var reported = HelperStatus.Parse(await statusText.ConfigureAwait(false));
+            var reported = HelperStatus.Parse(statusText);
             MountStubs.Remove(spec.RootFs, reported.Stubs);
             var oomKilled = cgroup is not null && cgroup.OomKills() > 0;
             cancellationToken.ThrowIfCancellationRequested();
             return reported.ToExit(oomKilled)
-                ?? throw new InvalidOperationException($"the init helper ended without reporting a status (wait status {await helper.Exited.ConfigureAwait(false)})");
+                ?? throw new InvalidOperationException("the init helper ended without reporting a status");
         }
         finally
         {
@@ -94,10 +94,11 @@ public sealed class NativeExecutor : IExecutor
         Tty = io.Terminal is not null,
         EtcFiles =
         [
-            new InitMount { ContainerPath = "/etc/hosts", Source = state.WriteFile("hosts", EtcFiles.Hosts(spec)), ReadOnly = true },
-            new InitMount { ContainerPath = "/etc/resolv.conf", Source = state.WriteFile("resolv.conf", EtcFiles.ResolvConf(spec)), ReadOnly = true },
-            new InitMount { ContainerPath = "/etc/hostname", Source = state.WriteFile("hostname", EtcFiles.Hostname(spec)), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/hosts", Content = EtcFiles.Hosts(spec), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/resolv.conf", Content = EtcFiles.ResolvConf(spec), ReadOnly = true },
+            new InitMount { ContainerPath = "/etc/hostname", Content = EtcFiles.Hostname(spec), ReadOnly = true },
         ],
+        EtcDirectory = state.Path,
         Mounts = spec.Mounts.Select(m => m switch
         {
             BindMount b => new InitMount { Kind = "bind", ContainerPath = b.Destination, Source = b.Source, ReadOnly = b.ReadOnly },
@@ -108,6 +109,19 @@ public sealed class NativeExecutor : IExecutor
         // On cgroup v2 every container gets its own cgroup namespace, as Docker does.
         CgroupNamespace = unifiedCgroups,
     };
+
+    /// <summary>The helper's config in memory (fd <see cref="StatusProtocol.ConfigFd"/>) rather than a file in the state directory.</summary>
+    private static Microsoft.Win32.SafeHandles.SafeFileHandle ConfigMemfd(byte[] json)
+    {
+        var fd = Interop.LibC.memfd_create("builder-init-config", Interop.LibC.MFD_CLOEXEC);
+        if (fd < 0)
+        {
+            throw Interop.LibC.Fail("memfd_create");
+        }
+        var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+        RandomAccess.Write(handle, json, 0);
+        return handle;
+    }
 
     private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {

@@ -17,8 +17,13 @@ internal sealed class InitConfig
     public bool HostNetwork { get; set; }
     public bool ReadOnlyRootFs { get; set; }
     public bool Tty { get; set; }
-    /// <summary>Per-container /etc/hosts, /etc/resolv.conf, /etc/hostname, bound read-only.</summary>
+    /// <summary>Per-container /etc/hosts, /etc/resolv.conf, /etc/hostname (with <see cref="InitMount.Content"/>), bound read-only.</summary>
     public InitMount[] EtcFiles { get; set; } = [];
+    /// <summary>
+    /// A host directory (the container's state directory) that the helper covers, inside its own
+    /// mount namespace only, with a tmpfs holding the /etc files: nothing is written to the host's disk.
+    /// </summary>
+    public string EtcDirectory { get; set; } = "";
     public InitMount[] Mounts { get; set; } = [];
     /// <summary>cgroup.procs files the helper joins before creating the namespaces.</summary>
     public string[] CgroupProcs { get; set; } = [];
@@ -32,6 +37,8 @@ internal sealed class InitMount
     public string Kind { get; set; } = "bind";
     public string ContainerPath { get; set; } = "";
     public string? Source { get; set; }
+    /// <summary>For /etc files: the file's text, written by the helper.</summary>
+    public string? Content { get; set; }
     public bool ReadOnly { get; set; }
     public long SizeBytes { get; set; }
 }

@@ -13,6 +13,8 @@ internal static class StatusProtocol
     public const int StatusFd = 3;
     /// <summary>Read end of the lifeline pipe: when the engine closes the write end (cancel) or dies, the container is killed.</summary>
     public const int LifelineFd = 4;
+    /// <summary>A memfd holding the <see cref="InitConfig"/> JSON: no file on disk to write, read back and delete.</summary>
+    public const int ConfigFd = 5;
 
     public const string Fail = "fail", Exit = "exit", Signal = "signal", Stub = "stub";
 
