@@ -92,4 +92,21 @@ public sealed class OutputTargetTests
         var loaded = Assert.Single(await new ArchiveLoader(other.Root).LoadAsync(first, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal(image.Config.RootFs.DiffIds, loaded.Config.RootFs.DiffIds);
     }
+
+    [Fact]
+    public async Task Streams_that_cannot_seek_work_for_writing_and_loading()
+    {
+        Capabilities.RequireRoot();
+        using var temp = new TempDataRoot();
+        var image = new ImageAssembler(temp.Root).Assemble(TestImages.TwoLayers(temp), TestImages.Config());
+        using var buffer = new MemoryStream();
+        await new OciLayoutWriter(temp.Root.Content).WriteTarAsync([ArchiveImage.From(image, ImageReference.Parse("app:1"))],
+            OutputTarget.Parse("-", new ForwardOnlyStream(buffer)), TestContext.Current.CancellationToken);
+
+        using var other = new TempDataRoot();
+        buffer.Position = 0;
+        var loaded = Assert.Single(await new ArchiveLoader(other.Root).LoadAsync(new ForwardOnlyStream(buffer), cancellationToken: TestContext.Current.CancellationToken));
+        Assert.Equal(image.Manifest.Digest, loaded.Manifest.Digest);
+        Assert.Equal(["docker.io/library/app:1"], loaded.Names);
+    }
 }
