@@ -128,4 +128,47 @@ public sealed class ArchiveLoaderTests
         var e = await Assert.ThrowsAsync<InvalidDataException>(() => new ArchiveLoader(temp.Root).LoadAsync(empty, cancellationToken: TestContext.Current.CancellationToken));
         Assert.Equal("not an image archive: it has neither manifest.json (docker-archive) nor index.json (OCI layout)", e.Message);
     }
+
+    [Fact]
+    public async Task Several_images_in_one_docker_archive_are_listed_by_skopeo_and_all_load()
+    {
+        var (temp, image) = Image();
+        using var _ = temp;
+        Tools.Require("skopeo");
+        var baseOnly = new ImageAssembler(temp.Root).Assemble(["base"], TestImages.Config() with { History = [] });
+        var archive = Path.Combine(temp.NewDir("out"), "save.tar");
+        await new DockerArchiveWriter(temp.Root.Content).WriteAsync(
+            [ArchiveImage.From(image, ImageReference.Parse("example/app:1.0"), ImageReference.Parse("example/app:latest")), ArchiveImage.From(baseOnly, ImageReference.Parse("example/base:1"))],
+            OutputTarget.File(archive), TestContext.Current.CancellationToken);
+
+        using var top = System.Text.Json.JsonDocument.Parse(Tools.Run($"skopeo inspect --config docker-archive:{archive}:example/app:latest"));
+        Assert.Equal(2, top.RootElement.GetProperty("rootfs").GetProperty("diff_ids").GetArrayLength());
+        using var bottom = System.Text.Json.JsonDocument.Parse(Tools.Run($"skopeo inspect --config docker-archive:{archive}:example/base:1"));
+        Assert.Equal(1, bottom.RootElement.GetProperty("rootfs").GetProperty("diff_ids").GetArrayLength());
+
+        using var other = new TempDataRoot();
+        var loaded = await new ArchiveLoader(other.Root).LoadAsync(archive, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal(2, loaded.Count);
+        Assert.Equal(["example/app:1.0", "example/app:latest"], loaded[0].Names);
+        Assert.Equal(["example/base:1"], loaded[1].Names);
+        Assert.Equal(loaded[1].TopSnapshot, other.Root.Snapshots.Stat(loaded[0].TopSnapshot!).Parent); // the base layer's snapshot is shared
+    }
+
+    [Fact]
+    public async Task A_lease_keeps_what_a_load_made_through_garbage_collection()
+    {
+        var (temp, image) = Image();
+        using var _ = temp;
+        var archive = Path.Combine(temp.NewDir("out"), "image.tar");
+        await new OciLayoutWriter(temp.Root.Content).WriteTarAsync([ArchiveImage.From(image)], OutputTarget.File(archive), TestContext.Current.CancellationToken);
+
+        using var other = new TempDataRoot();
+        using var lease = other.Root.Gc.CreateLease();
+        var loaded = Assert.Single(await new ArchiveLoader(other.Root).LoadAsync(archive, lease, TestContext.Current.CancellationToken));
+        other.Root.Gc.Collect();
+        Assert.True(other.Root.Content.Exists(loaded.Manifest.Digest));
+        Assert.True(other.Root.Content.Exists(loaded.Document.Config.Digest));
+        Assert.All(loaded.Document.Layers, l => Assert.True(other.Root.Content.Exists(l.Digest)));
+        Assert.Equal(Snapshotter.Snapshots.SnapshotKind.Committed, other.Root.Snapshots.Stat(loaded.TopSnapshot!).Kind);
+    }
 }

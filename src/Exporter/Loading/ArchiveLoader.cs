@@ -48,7 +48,7 @@ public sealed class ArchiveLoader
         foreach (var (manifest, names) in images)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            loaded.Add(Unpack(manifest, names));
+            loaded.Add(Unpack(manifest, names, lease));
         }
         return loaded;
     }
@@ -122,7 +122,7 @@ public sealed class ArchiveLoader
         return images.Count > 0 ? images : throw new InvalidDataException("index.json lists no image manifest");
     }
 
-    private LoadedImage Unpack(Descriptor manifestDescriptor, List<string> names)
+    private LoadedImage Unpack(Descriptor manifestDescriptor, List<string> names, Lease? lease)
     {
         var manifest = ManifestDocument.Parse(ReadSmallBlob(manifestDescriptor.Digest), manifestDescriptor.MediaType).Manifest
             ?? throw new InvalidDataException($"{manifestDescriptor.Digest} is not an image manifest");
@@ -138,6 +138,7 @@ public sealed class ArchiveLoader
             var diffId = Digest.Parse(config.RootFs.DiffIds[i]);
             chain = chain is null ? diffId.ToString() : Digest.Sha256Of(Encoding.ASCII.GetBytes(chain + " " + diffId)).ToString();
             var name = SnapshotPrefix + chain;
+            lease?.Add(ResourceKind.Snapshot, name); // before it exists, so GC never sees it unclaimed
             if (!Exists(name))
             {
                 Apply(manifest.Layers[i], parent, name, diffId);
