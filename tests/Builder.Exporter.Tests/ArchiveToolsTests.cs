@@ -81,10 +81,13 @@ public sealed class ArchiveToolsTests
         Assert.Empty(Directory.EnumerateFiles(rootfs, ".wh.*", SearchOption.AllDirectories));
     }
 
-    [Fact]
-    public async Task Skopeo_copies_our_oci_archive_tarball()
+    [Theory]
+    [InlineData(Snapshotter.Layers.LayerCompression.Gzip)]
+    [InlineData(Snapshotter.Layers.LayerCompression.Zstd)]
+    [InlineData(Snapshotter.Layers.LayerCompression.None)]
+    public async Task Skopeo_copies_our_oci_archive_tarball(Snapshotter.Layers.LayerCompression compression)
     {
-        var (temp, image) = Image();
+        var (temp, image) = Image(new ImageExportOptions { Compression = compression });
         using var _ = temp;
         Tools.Require("skopeo");
         var archive = Path.Combine(temp.NewDir("out"), "image-oci.tar");
@@ -95,6 +98,12 @@ public sealed class ArchiveToolsTests
         Assert.Equal(image.Document.Layers.Count, inspect.RootElement.GetProperty("layers").GetArrayLength());
         var copy = Path.Combine(temp.NewDir("copy"), "layout");
         Tools.Run($"skopeo copy oci-archive:{archive}:v1 oci:{copy}:v1");
-        Assert.True(File.Exists(Path.Combine(copy, "blobs/sha256", image.Manifest.Digest.Hex)), "skopeo kept our manifest bytes");
+        using var copied = JsonDocument.Parse(Tools.Run($"skopeo inspect --raw oci:{copy}:v1"));
+        Assert.Equal(image.ConfigDigest.ToString(), copied.RootElement.GetProperty("config").GetProperty("digest").GetString());
+        if (compression != Snapshotter.Layers.LayerCompression.None)
+        {
+            // skopeo compresses uncompressed layers on copy; compressed ones it copies as they are.
+            Assert.True(File.Exists(Path.Combine(copy, "blobs/sha256", image.Manifest.Digest.Hex)), "skopeo kept our manifest bytes");
+        }
     }
 }

@@ -67,17 +67,36 @@ public sealed class ImageAssemblerTests
     {
         Capabilities.RequireRoot();
         var options = new ImageExportOptions { Compression = compression, SourceDateEpoch = 1_700_000_000 };
-        AssembledImage Build()
+        (AssembledImage, byte[]) Build()
         {
             using var temp = new TempDataRoot();
-            return new ImageAssembler(temp.Root).Assemble(TestImages.TwoLayers(temp), TestImages.Config(), options);
+            var image = new ImageAssembler(temp.Root).Assemble(TestImages.TwoLayers(temp), TestImages.Config(), options);
+            using var archive = new MemoryStream();
+            new Archives.DockerArchiveWriter(temp.Root.Content).WriteAsync([Archives.ArchiveImage.From(image, Oci.References.ImageReference.Parse("app:1"))],
+                Archives.OutputTarget.ToStream(archive), TestContext.Current.CancellationToken).GetAwaiter().GetResult();
+            return (image, archive.ToArray());
         }
-        var first = Build();
+        var (first, firstArchive) = Build();
         Thread.Sleep(1100); // the second tree gets later mtimes and a later config time: the epoch must hide both
-        var second = Build();
+        var (second, secondArchive) = Build();
         Assert.Equal(first.Manifest.Digest, second.Manifest.Digest);
+        Assert.Equal(firstArchive, secondArchive);
         Assert.Equal(first.ConfigDigest, second.ConfigDigest);
         Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), first.Config.Created);
         Assert.All(first.Config.History, h => Assert.Equal(DateTimeOffset.FromUnixTimeSeconds(1_700_000_000), h.Created));
+    }
+
+    [Fact]
+    public void Annotations_go_on_the_oci_manifest_and_are_refused_with_docker_media_types()
+    {
+        Capabilities.RequireRoot();
+        using var temp = new TempDataRoot();
+        var layers = TestImages.TwoLayers(temp);
+        var annotations = new Dictionary<string, string> { ["org.opencontainers.image.source"] = "https://example.com/app" };
+        var image = new ImageAssembler(temp.Root).Assemble(layers, TestImages.Config(), new ImageExportOptions { Annotations = annotations });
+        Assert.Equal("https://example.com/app", image.Document.Annotations!["org.opencontainers.image.source"]);
+        var e = Assert.Throws<ArgumentException>(() => new ImageAssembler(temp.Root).Assemble(layers, TestImages.Config(),
+            new ImageExportOptions { Annotations = annotations, OciMediaTypes = false }));
+        Assert.StartsWith("annotations need OCI media types", e.Message, StringComparison.Ordinal);
     }
 }
