@@ -106,4 +106,17 @@ public sealed class ArchiveToolsTests
             Assert.True(File.Exists(Path.Combine(copy, "blobs/sha256", image.Manifest.Digest.Hex)), "skopeo kept our manifest bytes");
         }
     }
+
+    [Fact]
+    public async Task Our_docker_archive_is_also_an_oci_layout_as_docker_25_writes_it()
+    {
+        var (temp, image) = Image();
+        using var _ = temp;
+        Tools.Require("skopeo");
+        var archive = Path.Combine(temp.NewDir("out"), "image.tar");
+        await new DockerArchiveWriter(temp.Root.Content).WriteAsync([ArchiveImage.From(image, ImageReference.Parse("example/app:1.0"))],
+            OutputTarget.File(archive), TestContext.Current.CancellationToken);
+        using var raw = JsonDocument.Parse(Tools.Run($"skopeo inspect --raw oci-archive:{archive}:1.0"));
+        Assert.Equal(image.ConfigDigest.ToString(), raw.RootElement.GetProperty("config").GetProperty("digest").GetString());
+    }
 }
