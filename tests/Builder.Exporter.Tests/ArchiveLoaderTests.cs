@@ -171,4 +171,25 @@ public sealed class ArchiveLoaderTests
         Assert.All(loaded.Document.Layers, l => Assert.True(other.Root.Content.Exists(l.Digest)));
         Assert.Equal(Snapshotter.Snapshots.SnapshotKind.Committed, other.Root.Snapshots.Stat(loaded.TopSnapshot!).Kind);
     }
+
+    [Fact]
+    public async Task A_blob_whose_bytes_do_not_match_its_name_is_refused_and_not_stored()
+    {
+        Capabilities.RequireRoot();
+        using var temp = new TempDataRoot();
+        var claimed = Oci.Digest.Sha256Of("the real content"u8);
+        var archive = Path.Combine(temp.NewDir("bad"), "bad.tar");
+        await using (var file = File.Create(archive))
+        await using (var tar = new System.Formats.Tar.TarWriter(file))
+        {
+            await tar.WriteEntryAsync(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "blobs/sha256/" + claimed.Hex)
+            {
+                DataStream = new MemoryStream("tampered content"u8.ToArray()),
+            }, TestContext.Current.CancellationToken);
+        }
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => new ArchiveLoader(temp.Root).LoadAsync(archive, cancellationToken: TestContext.Current.CancellationToken));
+        Assert.StartsWith($"digest mismatch: expected {claimed}", e.Message, StringComparison.Ordinal);
+        Assert.False(temp.Root.Content.Exists(claimed));
+        Assert.Empty(temp.Root.Content.List());
+    }
 }
