@@ -23,7 +23,7 @@ public sealed class MetadataDb : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> with the connection, alone.</summary>
-    internal T Run<T>(Func<SqliteConnection, T> work)
+    public T Run<T>(Func<SqliteConnection, T> work)
     {
         lock (_lock)
         {
@@ -32,7 +32,7 @@ public sealed class MetadataDb : IDisposable
     }
 
     /// <summary>Runs <paramref name="work"/> in one transaction: all of it lands or none does.</summary>
-    internal T InTransaction<T>(Func<SqliteConnection, SqliteTransaction, T> work)
+    public T InTransaction<T>(Func<SqliteConnection, SqliteTransaction, T> work)
     {
         lock (_lock)
         {
@@ -43,7 +43,7 @@ public sealed class MetadataDb : IDisposable
         }
     }
 
-    internal void Execute(string sql)
+    public void Execute(string sql)
     {
         lock (_lock)
         {

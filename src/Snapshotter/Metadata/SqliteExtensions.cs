@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 namespace Builder.Snapshotter.Metadata;
 
 /// <summary>Small helpers to keep the SQL call sites one line each.</summary>
-internal static class SqliteExtensions
+public static class SqliteExtensions
 {
     public static SqliteCommand Command(this SqliteConnection connection, string sql, SqliteTransaction? tx, params (string Name, object? Value)[] args)
     {
