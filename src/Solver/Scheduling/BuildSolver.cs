@@ -58,10 +58,10 @@ public sealed class BuildSolver
 
     /// <summary>
     /// Runs <paramref name="work"/> for <paramref name="cacheKey"/> unless the same key is already
-    /// running, in which case the caller waits for that run. A run cancelled by its own build is
+    /// running, in which case the caller waits for that run (and RanHere is false). A run cancelled by its own build is
     /// retried by a waiter whose build goes on.
     /// </summary>
-    internal async Task<string> RunOnceAsync(string cacheKey, Func<Task<string>> work, CancellationToken cancellationToken)
+    internal async Task<(string Result, bool RanHere)> RunOnceAsync(string cacheKey, Func<Task<string>> work, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -71,7 +71,7 @@ public sealed class BuildSolver
             {
                 try
                 {
-                    return await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    return (await running.WaitAsync(cancellationToken).ConfigureAwait(false), false);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
@@ -82,7 +82,7 @@ public sealed class BuildSolver
             {
                 var result = await work().ConfigureAwait(false);
                 mine.SetResult(result);
-                return result;
+                return (result, true);
             }
             catch (OperationCanceledException e)
             {

@@ -79,13 +79,13 @@ internal sealed class SolveSession
             Report(vertex, VertexState.Cached);
             return new VertexResult(key, hit);
         }
-        var snapshot = await RunAsync(vertex, () => _solver.RunOnceAsync(key, async () =>
+        var (snapshot, ranHere) = await RunAsync(vertex, () => _solver.RunOnceAsync(key, async () =>
         {
             var committed = await RunOpAsync(step).ConfigureAwait(false);
             _solver.Cache.Add(key, committed);
             return committed;
         }, _cancel.Token)).ConfigureAwait(false);
-        Interlocked.Increment(ref _ran);
+        Interlocked.Increment(ref ranHere ? ref _ran : ref _cached);
         return new VertexResult(key, snapshot);
     }
 
