@@ -16,6 +16,7 @@ public static class Program
         {
             ParseCommand.Create(cli),
             PlanCommand.Create(cli),
+            BuildCommand.Create(cli),
         };
         root.Options.Add(debug);
         foreach (var option in root.Options.OfType<VersionOption>())

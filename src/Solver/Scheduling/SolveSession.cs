@@ -43,7 +43,7 @@ internal sealed class SolveSession
         try
         {
             var result = await Solve(root).ConfigureAwait(false);
-            return new SolveResult(_buildId, result.Snapshot, LayerChain(result.Snapshot), new SolveStatistics(_ran, _cached));
+            return new SolveResult(_buildId, result.Snapshot, LayerChain(result.Snapshot), new SolveStatistics(_ran, _cached), Volatile.Read(ref _nextNumber));
         }
         finally
         {
