@@ -17,13 +17,14 @@ public static class Program
             ParseCommand.Create(cli),
             PlanCommand.Create(cli),
             BuildCommand.Create(cli),
+            RunCommand.Create(cli),
         };
         root.Options.Add(debug);
         foreach (var option in root.Options.OfType<VersionOption>())
         {
             option.Action = new PrintVersionAction(cli);
         }
-        var parse = root.Parse(args);
+        var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
         try
         {
