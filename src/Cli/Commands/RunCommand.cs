@@ -23,8 +23,12 @@ internal static class RunCommand
     /// </summary>
     public static string[] SeparateCommand(string[] args)
     {
-        var run = Array.IndexOf(args, "run");
-        if (run < 0 || args.Contains("--"))
+        var run = 0;
+        while (run < args.Length && args[run].StartsWith('-'))
+        {
+            run += OptionsWithValues.Contains(args[run]) ? 2 : 1; // global options before the command
+        }
+        if (run >= args.Length || args[run] != "run" || args.Contains("--"))
         {
             return args;
         }
