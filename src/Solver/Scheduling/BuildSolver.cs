@@ -27,6 +27,7 @@ public sealed class BuildSolver
         Cache = new CacheRecords(root);
         Failures = new FailedSteps(root);
         CacheMounts = new CacheMounts(root);
+        History = new History.BuildHistory(root);
     }
 
     public DataRoot Root { get; }
@@ -34,6 +35,9 @@ public sealed class BuildSolver
     public CacheRecords Cache { get; }
 
     public FailedSteps Failures { get; }
+
+    /// <summary>Every build's steps, for <c>builder history</c>.</summary>
+    public History.BuildHistory History { get; }
 
     internal IExecutor Executor { get; }
 

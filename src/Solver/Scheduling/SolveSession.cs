@@ -5,6 +5,7 @@ using Builder.Oci.References;
 using Builder.Solver.Cache;
 using Builder.Solver.Definition;
 using Builder.Solver.Execution;
+using Builder.Solver.History;
 using Builder.Solver.Logs;
 using Builder.Solver.Progress;
 
@@ -27,6 +28,7 @@ internal sealed class SolveSession
     private int _nextNumber;
     private int _ran;
     private int _cached;
+    private int _failed;
 
     public SolveSession(BuildSolver solver, SolveOptions options, IProgressSink progress, CancellationToken cancellationToken)
     {
@@ -40,13 +42,22 @@ internal sealed class SolveSession
 
     public async Task<SolveResult> RunAsync(Vertex root)
     {
+        _solver.History.Start(_buildId, _options.SourceFile);
+        var status = "failed";
         try
         {
             var result = await Solve(root).ConfigureAwait(false);
+            status = "solved";
             return new SolveResult(_buildId, result.Snapshot, LayerChain(result.Snapshot), new SolveStatistics(_ran, _cached), Volatile.Read(ref _nextNumber));
+        }
+        catch (OperationCanceledException) when (!_cancel.IsCancellationRequested || _failed == 0)
+        {
+            status = "canceled";
+            throw;
         }
         finally
         {
+            _solver.History.Finish(_buildId, status);
             _cancel.Dispose();
         }
     }
@@ -76,7 +87,7 @@ internal sealed class SolveSession
         if (!_options.NoCache && !vertex.Description.IgnoreCache && _solver.Cache.Find(key) is { } hit)
         {
             Interlocked.Increment(ref _cached);
-            Report(vertex, VertexState.Cached);
+            Report(vertex, VertexState.Cached, snapshot: hit);
             return new VertexResult(key, hit);
         }
         var (snapshot, ranHere) = await RunAsync(vertex, () => _solver.RunOnceAsync(key, async () =>
@@ -84,7 +95,7 @@ internal sealed class SolveSession
             var committed = await RunOpAsync(step).ConfigureAwait(false);
             _solver.Cache.Add(key, committed);
             return committed;
-        }, _cancel.Token)).ConfigureAwait(false);
+        }, _cancel.Token), r => r.Result).ConfigureAwait(false);
         Interlocked.Increment(ref ranHere ? ref _ran : ref _cached);
         return new VertexResult(key, snapshot);
     }
@@ -102,7 +113,7 @@ internal sealed class SolveSession
     }
 
     /// <summary>Runs one vertex's work in a slot, reporting its state; the first failure cancels the build.</summary>
-    private async Task<T> RunAsync<T>(Vertex vertex, Func<Task<T>> work)
+    private async Task<T> RunAsync<T>(Vertex vertex, Func<Task<T>> work, Func<T, string?>? snapshotOf = null)
     {
         await _slots.WaitAsync(_cancel.Token).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
@@ -110,7 +121,7 @@ internal sealed class SolveSession
         {
             Report(vertex, VertexState.Running);
             var result = await work().ConfigureAwait(false);
-            Report(vertex, VertexState.Done, clock.Elapsed);
+            Report(vertex, VertexState.Done, clock.Elapsed, snapshot: snapshotOf?.Invoke(result));
             return result;
         }
         catch (StepFailedException e)
@@ -137,6 +148,7 @@ internal sealed class SolveSession
 
     private void Fail(Vertex vertex, StepFailedException e, TimeSpan elapsed)
     {
+        Interlocked.Increment(ref _failed);
         Report(vertex, VertexState.Failed, elapsed, e.Failure);
         _cancel.Cancel();
     }
@@ -161,9 +173,9 @@ internal sealed class SolveSession
                 return VertexResult.Local(CacheKey.ForSource("local\n" + source.Identifier + "\n" + string.Join("\n", excludes)), directory, excludes);
             }
             case SourceKind.Image:
-                return await RunAsync(vertex, () => ResolveImageAsync(vertex, source)).ConfigureAwait(false);
+                return await RunAsync(vertex, () => ResolveImageAsync(vertex, source), r => r.Snapshot).ConfigureAwait(false);
             case SourceKind.Http:
-                return await RunAsync(vertex, () => HttpSourceRunner.RunAsync(NewStep(vertex, []), source, _cancel.Token)).ConfigureAwait(false);
+                return await RunAsync(vertex, () => HttpSourceRunner.RunAsync(NewStep(vertex, []), source, _cancel.Token), r => r.Snapshot).ConfigureAwait(false);
             default:
                 var failure = new StepFailedException(vertex.Description.Name, NewStep(vertex, []).Failure($"{source.Source.ToString().ToLowerInvariant()} sources are not supported yet ({source.Identifier})"));
                 Fail(vertex, failure, TimeSpan.Zero);
@@ -252,8 +264,15 @@ internal sealed class SolveSession
 
     private int NumberOf(Vertex vertex) => _numbers.GetOrAdd(vertex.Digest, _ => Interlocked.Increment(ref _nextNumber));
 
-    private void Report(Vertex vertex, VertexState state, TimeSpan? duration = null, StepFailure? failure = null) =>
-        _progress.Report(new VertexStatus(DateTimeOffset.UtcNow, vertex.Digest, NumberOf(vertex), vertex.Description.Name, state, duration, failure));
+    private void Report(Vertex vertex, VertexState state, TimeSpan? duration = null, StepFailure? failure = null, string? snapshot = null)
+    {
+        var number = NumberOf(vertex);
+        _progress.Report(new VertexStatus(DateTimeOffset.UtcNow, vertex.Digest, number, vertex.Description.Name, state, duration, failure));
+        if (state != VertexState.Running)
+        {
+            _solver.History.Step(_buildId, new BuildStepRecord(number, vertex.Description.Name, state, duration, snapshot, failure?.KeptStateId));
+        }
+    }
 
     /// <summary>The committed snapshots from the base layer up to <paramref name="top"/>.</summary>
     private List<string> LayerChain(string? top)

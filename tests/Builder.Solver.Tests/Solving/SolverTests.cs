@@ -73,6 +73,23 @@ public sealed class SolverTests : IDisposable
     }
 
     [Fact]
+    public async Task History_records_each_step_with_its_state_and_snapshot()
+    {
+        _f.WriteContext("a.txt", "alpha");
+        _f.WriteContext("b.txt", "beta");
+        var (first, _) = await _f.BuildAsync(Dockerfile);
+        var (second, _) = await _f.BuildAsync(Dockerfile);
+        var recorded = _f.Solver.History.Find(second.BuildId);
+        Assert.NotNull(recorded);
+        Assert.Equal("solved", recorded.Value.Build.Status);
+        var steps = recorded.Value.Steps;
+        Assert.All(steps.Where(s => s.Name.Contains("RUN") || s.Name.Contains("COPY")), s => Assert.Equal(VertexState.Cached, s.State));
+        Assert.Equal(second.TopSnapshot, steps.Single(s => s.Name.Contains("RUN cat /b.txt")).Snapshot);
+        Assert.Equal(2, _f.Solver.History.Builds().Count);
+        Assert.Equal(first.BuildId, _f.Solver.History.Builds()[1].Id);
+    }
+
+    [Fact]
     public async Task No_cache_runs_everything_again()
     {
         _f.WriteContext("a.txt", "alpha");
