@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Builder.Cli.Commands;
+using Builder.Cli.Store;
 
 namespace Builder.Cli;
 
@@ -18,8 +19,20 @@ public static class Program
             PlanCommand.Create(cli),
             BuildCommand.Create(cli),
             RunCommand.Create(cli),
+            ImagesCommand.Create(cli),
+            TagCommand.Create(cli),
+            RmiCommand.Create(cli),
+            InspectCommand.Create(cli),
+            SaveCommand.Create(cli),
+            LoadCommand.Create(cli),
+            PullCommand.Create(cli),
+            PushCommand.Create(cli),
+            LoginCommand.Create(cli),
+            LogoutCommand.Create(cli),
+            ImportCommand.Create(cli),
         };
         root.Options.Add(debug);
+        GlobalOptions.AddTo(root);
         foreach (var option in root.Options.OfType<VersionOption>())
         {
             option.Action = new PrintVersionAction(cli);
