@@ -1,0 +1,38 @@
+using Spectre.Console;
+
+namespace Builder.Cli.Progress;
+
+/// <summary>Makes the <see cref="IProgressRenderer"/> for a <c>--progress</c> mode. Progress goes to stderr, as in BuildKit.</summary>
+internal static class ProgressRendererFactory
+{
+    /// <summary>Makes the renderer; <see cref="ProgressMode.Auto"/> reads TERM from the environment.</summary>
+    public static IProgressRenderer Create(ProgressMode mode, TextWriter error, bool errorIsTerminal) =>
+        Create(mode, error, errorIsTerminal, Environment.GetEnvironmentVariable("TERM"), TimeProvider.System);
+
+    /// <param name="mode">The mode asked for.</param>
+    /// <param name="error">Standard error.</param>
+    /// <param name="errorIsTerminal">Whether standard error is a terminal (not redirected).</param>
+    /// <param name="term">The TERM variable; "dumb" means no cursor movement.</param>
+    /// <param name="time">The clock for timers.</param>
+    public static IProgressRenderer Create(ProgressMode mode, TextWriter error, bool errorIsTerminal, string? term, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        ArgumentNullException.ThrowIfNull(time);
+        return ProgressModes.Resolve(mode, errorIsTerminal, term) switch
+        {
+            ProgressMode.Tty => new TtyProgressRenderer(CreateConsole(error), time),
+            ProgressMode.Quiet => new QuietProgressRenderer(error),
+            ProgressMode.RawJson => new RawJsonProgressRenderer(error),
+            _ => new PlainProgressRenderer(error, time),
+        };
+    }
+
+    /// <summary>A Spectre console on stderr that always moves the cursor: tty mode was chosen or asked for.</summary>
+    private static IAnsiConsole CreateConsole(TextWriter error) => AnsiConsole.Create(new AnsiConsoleSettings
+    {
+        Ansi = AnsiSupport.Yes,
+        ColorSystem = ColorSystemSupport.Detect,
+        Interactive = InteractionSupport.No,
+        Out = new AnsiConsoleOutput(error),
+    });
+}
