@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Spectre.Console;
 
 namespace Builder.Cli.Progress;
@@ -20,19 +21,27 @@ internal static class ProgressRendererFactory
         ArgumentNullException.ThrowIfNull(time);
         return ProgressModes.Resolve(mode, errorIsTerminal, term) switch
         {
-            ProgressMode.Tty => new TtyProgressRenderer(CreateConsole(error), time),
+            ProgressMode.Tty => CreateTty(error, time),
             ProgressMode.Quiet => new QuietProgressRenderer(error),
             ProgressMode.RawJson => new RawJsonProgressRenderer(error),
             _ => new PlainProgressRenderer(error, time),
         };
     }
 
-    /// <summary>A Spectre console on stderr that always moves the cursor: tty mode was chosen or asked for.</summary>
-    private static IAnsiConsole CreateConsole(TextWriter error) => AnsiConsole.Create(new AnsiConsoleSettings
+    /// <summary>
+    /// The tty renderer on a Spectre console over stderr that always moves the cursor (tty was
+    /// chosen or asked for). Kept out of line so plain, quiet and rawjson never load Spectre.Console.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static IProgressRenderer CreateTty(TextWriter error, TimeProvider time)
     {
-        Ansi = AnsiSupport.Yes,
-        ColorSystem = ColorSystemSupport.Detect,
-        Interactive = InteractionSupport.No,
-        Out = new AnsiConsoleOutput(error),
-    });
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.Yes,
+            ColorSystem = ColorSystemSupport.Detect,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(error),
+        });
+        return new TtyProgressRenderer(console, time);
+    }
 }

@@ -171,3 +171,30 @@ public sealed class TtyProgressRendererTests
         }
     }
 }
+
+public sealed class TtyRedrawTests
+{
+    [Fact]
+    public async Task EachFrameReplacesThePreviousOneInPlace()
+    {
+        var console = new TestConsole().Width(80).Height(20).EmitAnsiSequences();
+        var t = new Timeline();
+        await using var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: true);
+        renderer.Report(t.Running(1, "[build 1/1] RUN make"));
+        renderer.Report(t.Log(1, "working\n", 0.1));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!console.Output.Contains("working", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        renderer.Report(t.Done(1, "[build 1/1] RUN make", 0.5));
+        await renderer.FinishAsync(BuildOutcome.Succeeded);
+        var output = console.Output;
+        // The live frame had three lines (header, step, output); the final frame starts by going
+        // back up over them and erasing to the end of the screen.
+        var redraw = output.LastIndexOf("\r\x1b[3A\x1b[0J", StringComparison.Ordinal);
+        Assert.True(redraw >= 0, output.Replace("\x1b", "ESC"));
+        Assert.Contains("FINISHED", output[redraw..]);
+        Assert.DoesNotContain("working", output[redraw..]);
+    }
+}
