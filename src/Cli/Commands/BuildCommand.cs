@@ -69,7 +69,7 @@ internal static class BuildCommand
                 Pull = parse.GetValue(pull),
                 Platform = parse.GetValue(platform),
                 Outputs = parse.GetValue(outputs) ?? [],
-                Progress = parse.GetValue(quiet) ? "quiet" : parse.GetValue(progress),
+                Progress = parse.GetValue(quiet) ? "quiet" : parse.GetValue(progress) ?? Environment.GetEnvironmentVariable("BUILDKIT_PROGRESS") ?? "auto",
                 Quiet = parse.GetValue(quiet),
                 IidFile = parse.GetValue(iidFile),
                 MetadataFile = parse.GetValue(metadataFile),
@@ -77,6 +77,7 @@ internal static class BuildCommand
                 BuildContexts = parse.GetValue(buildContexts) ?? [],
                 Network = parse.GetValue(network),
                 Allow = parse.GetValue(allow) ?? [],
+                Debug = parse.GetValue<bool>("--debug"),
             };
             using var store = StoreSession.Open(parse);
             return await RunAsync(cli, store, request, cancellationToken).ConfigureAwait(false);
@@ -86,6 +87,15 @@ internal static class BuildCommand
 
     private static async Task<int> RunAsync(CliContext cli, StoreSession store, BuildRequest request, CancellationToken cancellationToken)
     {
+        var phases = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string name)
+        {
+            if (request.Debug)
+            {
+                cli.Error.WriteLine($"debug: {name} at {phases.Elapsed.TotalMilliseconds:F0} ms (process up {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms)");
+            }
+        }
+        Phase("store opened");
         var fromStdin = request.ContextArgument == "-";
         var contextDir = fromStdin ? EmptyContext(store) : Path.GetFullPath(request.ContextArgument);
         if (!Directory.Exists(contextDir))
@@ -162,6 +172,7 @@ internal static class BuildCommand
             DockerfileErrorPrinter.PrintError(cli.Error, source.DisplayName, source.Text, e);
             return ExitCodes.Failure;
         }
+        Phase("converted (base images resolved)");
         foreach (var warning in conversion.Warnings)
         {
             Warn($"{source.DisplayName}:{warning.StartLine}: {warning.Message} ({warning.Rule})");
@@ -185,6 +196,7 @@ internal static class BuildCommand
                 SourceLines = source.Text.Split('\n'),
             }, renderer, cancellationToken).ConfigureAwait(false);
 
+            Phase("solved");
             var config = ImageHistory.Reconcile(conversion.Image, solved.Layers.Count);
             var result = new BuildResult(solved.Layers, solved.TopSnapshot, config, request.Tags);
             var exporter = new ImageExporter(store.Images, store.Registry, cli.StdoutStream);
@@ -199,8 +211,10 @@ internal static class BuildCommand
                     imageResult ??= exported;
                 }
             }
+            Phase("exported");
             await renderer.FinishAsync(BuildOutcome.Succeeded).ConfigureAwait(false);
             await WriteResultFilesAsync(cli, request, imageResult, cancellationToken).ConfigureAwait(false);
+            Phase("done");
             return ExitCodes.Success;
         }
         catch (StepFailedException e)
@@ -342,6 +356,7 @@ internal static class BuildCommand
         public IReadOnlyList<string> BuildContexts { get; init; } = [];
         public string? Network { get; init; }
         public IReadOnlyList<string> Allow { get; init; } = [];
+        public bool Debug { get; init; }
     }
 }
 
