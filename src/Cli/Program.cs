@@ -17,6 +17,8 @@ public static class Program
         {
             ParseCommand.Create(cli),
             PlanCommand.Create(cli),
+            BuildCommand.Create(cli),
+            RunCommand.Create(cli),
             ImagesCommand.Create(cli),
             TagCommand.Create(cli),
             RmiCommand.Create(cli),
@@ -35,7 +37,7 @@ public static class Program
         {
             option.Action = new PrintVersionAction(cli);
         }
-        var parse = root.Parse(args);
+        var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
         try
         {
