@@ -21,14 +21,14 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
     });
 
-    private readonly TextWriter output;
+    private readonly OutputBatch batch;
     private readonly ProgressPump pump;
     private int finished;
 
     public RawJsonProgressRenderer(TextWriter output)
     {
-        this.output = output ?? throw new ArgumentNullException(nameof(output));
-        pump = new ProgressPump(Write, output.Flush);
+        batch = new OutputBatch(output);
+        pump = new ProgressPump(Write, batch.WriteOut);
     }
 
     public void Report(ProgressEvent progress) => pump.Enqueue(progress);
@@ -58,8 +58,8 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
         };
         try
         {
-            output.WriteLine(JsonSerializer.Serialize(result, Json.JsonResult));
-            output.Flush();
+            batch.Writer.WriteLine(JsonSerializer.Serialize(result, Json.JsonResult));
+            batch.WriteOut();
         }
         catch (IOException)
         {
@@ -87,7 +87,8 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
         };
         if (line is not null)
         {
-            output.WriteLine(line);
+            batch.Writer.WriteLine(line);
+            batch.WriteIfLarge();
         }
     }
 
