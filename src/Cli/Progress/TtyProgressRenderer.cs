@@ -87,7 +87,8 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         string? failedStep = null;
         lock (gate)
         {
-            frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome?.Kind ?? BuildOutcomeKind.Canceled);
+            // Without an outcome (disposed early, an exception) the last live frame stays as it was.
+            frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome?.Kind);
             warnings = [.. view.Warnings];
             if (outcome?.Failure is { } failure)
             {
