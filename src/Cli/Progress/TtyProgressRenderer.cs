@@ -109,7 +109,10 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
                 }
                 if (tail.GetStringBuilder().Length > 0)
                 {
-                    console.Write(new Text(tail.ToString()));
+                    // Written as is, not through Spectre's layout, which would wrap long lines
+                    // at the screen width and break paths and messages people copy.
+                    console.Profile.Out.Writer.Write(tail.ToString());
+                    console.Profile.Out.Writer.Flush();
                 }
             }
         }

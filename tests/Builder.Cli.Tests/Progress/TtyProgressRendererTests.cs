@@ -104,7 +104,7 @@ public sealed class TtyProgressRendererTests
         renderer.Report(t.Cached(2, "[build 1/3] FROM busybox"));
         renderer.Report(t.Running(3, "[build 2/3] RUN make"));
         renderer.Report(t.Log(3, "hidden once done\n", 0.1));
-        renderer.Report(t.Warning("careful"));
+        renderer.Report(t.Warning("careful: " + new string('w', 150)));
         renderer.Report(t.Advance(1.5).Failed(3, "[build 2/3] RUN make", failure, 1.5));
         renderer.Report(t.Canceled(4, "[other 1/1] RUN sleep 5"));
         clock.Now = t.Now;
@@ -117,7 +117,8 @@ public sealed class TtyProgressRendererTests
         Assert.Matches(@"^ => ERROR \[build 2/3\] RUN make +1\.5s$", lines[3].TrimEnd());
         Assert.Matches(@"^ => CANCELED \[other 1/1\] RUN sleep 5 +0\.0s$", lines[4].TrimEnd());
         Assert.DoesNotContain("hidden once done", console.Output);
-        Assert.Contains(" 1 warning found:\n - careful\n", console.Output);
+        // The summary and report are not wrapped at the screen width.
+        Assert.Contains(" 1 warning found:\n - careful: " + new string('w', 150) + "\n", console.Output);
         Assert.Contains("error: [build 2/3] RUN make failed: exit code 2\n", console.Output);
         Assert.Contains("   make: *** [all] Error 2\n", console.Output);
         Assert.Contains(" full log: /data/logs/3.log\n", console.Output);
