@@ -19,12 +19,12 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
     private DateTimeOffset now;
     private int finished;
 
-    public PlainProgressRenderer(TextWriter output, TimeProvider? time = null)
+    public PlainProgressRenderer(TextWriter output, TimeProvider? time = null, long maxQueuedLogBytes = ProgressPump.DefaultMaxQueuedLogBytes)
     {
         batch = new OutputBatch(output);
         this.time = time ?? TimeProvider.System;
         printer = new PlainProgressPrinter(batch.Writer);
-        pump = new ProgressPump(Handle, batch.WriteOut);
+        pump = new ProgressPump(Handle, batch.WriteOut, maxQueuedLogBytes);
         ticker = this.time.CreateTimer(_ => pump.Enqueue(new Tick(this.time.GetUtcNow())), null, TickInterval, TickInterval);
     }
 
@@ -46,6 +46,7 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
         try
         {
             printer.Flush();
+            BuildSummary.WriteDropped(batch.Writer, pump.DroppedLogBytes);
             BuildSummary.WriteWarnings(batch.Writer, printer.Warnings);
             if (outcome is { Kind: BuildOutcomeKind.Failed, Failure: { } failure })
             {

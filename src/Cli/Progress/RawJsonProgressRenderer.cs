@@ -55,6 +55,7 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
             },
             Step = outcome.StepName,
             Failure = outcome.Failure is { } failure ? JsonFailure.From(failure) : null,
+            DroppedLogBytes = pump.DroppedLogBytes is > 0 and var dropped ? dropped : null,
         };
         try
         {
@@ -204,7 +205,10 @@ internal sealed class JsonMessage
     };
 }
 
-/// <summary>The end of the build: <c>status</c> is succeeded, failed or canceled.</summary>
+/// <summary>
+/// The end of the build: <c>status</c> is succeeded, failed or canceled; <c>droppedLogBytes</c>
+/// when output was dropped because the reader fell behind.
+/// </summary>
 internal sealed class JsonResult
 {
     [JsonPropertyOrder(-1)]
@@ -212,6 +216,7 @@ internal sealed class JsonResult
     public required string Status { get; init; }
     public string? Step { get; init; }
     public JsonFailure? Failure { get; init; }
+    public long? DroppedLogBytes { get; init; }
 }
 
 /// <summary>Why a step failed (<see cref="StepFailure"/>); absent fields were not known.</summary>

@@ -60,6 +60,9 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
 
     public ValueTask DisposeAsync() => EndAsync(null);
 
+    /// <summary>How many events the last drawn frame reflects (for tests waiting on the render loop).</summary>
+    internal long DrawnVersion => Interlocked.Read(ref drawnVersion);
+
     /// <summary>Draws one live frame now (the render loop does this on its own).</summary>
     internal void Refresh()
     {
@@ -67,7 +70,7 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         lock (gate)
         {
             frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome: null);
-            drawnVersion = view.Version;
+            Interlocked.Exchange(ref drawnVersion, view.Version);
         }
         Draw(frame);
     }
@@ -101,6 +104,7 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
             if (outcome is not null)
             {
                 using var tail = new StringWriter { NewLine = "\n" };
+                BuildSummary.WriteDropped(tail, pump.DroppedLogBytes);
                 BuildSummary.WriteWarnings(tail, warnings);
                 if (outcome is { Kind: BuildOutcomeKind.Failed, Failure: { } failure })
                 {

@@ -8,6 +8,17 @@ public sealed class TtyProgressRendererTests
 {
     private static string[] Texts(IReadOnlyList<FrameLine> frame) => frame.Select(l => l.Text).ToArray();
 
+    /// <summary>Waits until the render loop drew a frame that reflects the first <paramref name="version"/> events.</summary>
+    internal static async Task WaitForFrameAsync(TtyProgressRenderer renderer, long version)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (renderer.DrawnVersion < version)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the render loop drew no frame");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     [Fact]
     public void RunningStepShowsItsTimerAndLastLines()
     {
@@ -133,14 +144,11 @@ public sealed class TtyProgressRendererTests
         await using var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: true);
         renderer.Report(t.Running(1, "[build 1/1] RUN make"));
         renderer.Report(t.Log(1, "working\n", 0.1));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!console.Output.Contains(" => => # working", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-        Assert.Contains(" => => # working", console.Output);
+        await WaitForFrameAsync(renderer, version: 2);
         renderer.Report(t.Done(1, "[build 1/1] RUN make", 0.5));
         await renderer.FinishAsync(BuildOutcome.Succeeded);
+        // The console is read only once the render loop stopped: TestConsole is not thread-safe.
+        Assert.Contains(" => => # working", console.Output);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(console.Output, "FINISHED"));
         Assert.EndsWith(" 0.5s\n", console.Output.Replace("\r", ""), StringComparison.Ordinal);
     }
@@ -183,11 +191,7 @@ public sealed class TtyRedrawTests
         await using var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: true);
         renderer.Report(t.Running(1, "[build 1/1] RUN make"));
         renderer.Report(t.Log(1, "working\n", 0.1));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!console.Output.Contains("working", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await TtyProgressRendererTests.WaitForFrameAsync(renderer, version: 2);
         renderer.Report(t.Done(1, "[build 1/1] RUN make", 0.5));
         await renderer.FinishAsync(BuildOutcome.Succeeded);
         var output = console.Output;
