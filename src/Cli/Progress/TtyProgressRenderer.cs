@@ -100,7 +100,11 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         }
         try
         {
-            Draw(frame);
+            if (outcome is not null || drawnLines > 0)
+            {
+                // Disposed before anything was shown (a Dockerfile error): leave the screen alone.
+                Draw(frame);
+            }
             if (outcome is not null)
             {
                 using var tail = new StringWriter { NewLine = "\n" };
@@ -158,9 +162,10 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
                 }
             }
         }
-        catch (IOException)
+        catch (Exception)
         {
-            // stderr went away: stop drawing, the build goes on.
+            // stderr went away (or drawing broke): stop drawing, the build goes on; the end
+            // of the build still prints the final state and any failure.
         }
     }
 

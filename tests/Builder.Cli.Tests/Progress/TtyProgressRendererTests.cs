@@ -203,3 +203,15 @@ public sealed class TtyRedrawTests
         Assert.DoesNotContain("working", output[redraw..]);
     }
 }
+
+public sealed class TtyDisposeTests
+{
+    [Fact]
+    public async Task DisposedBeforeAnythingHappenedPrintsNothing()
+    {
+        var console = new TestConsole().Width(80).Height(20);
+        var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: false);
+        await renderer.DisposeAsync();
+        Assert.Equal("", console.Output);
+    }
+}
