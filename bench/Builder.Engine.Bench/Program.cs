@@ -5,7 +5,7 @@ using Builder.Engine.Oci;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-// dotnet run -c Release --project bench/Builder.Engine.Bench -- [RUNS] [RUNTIME]
+// dotnet run -c Release --project bench/Builder.Engine.Bench -- [RUNS] [RUNTIME]   (RUNS 0: network modes only)
 // Times RunAsync of `/bin/true` on a busybox rootfs, start to exit, native versus an OCI runtime,
 // then network mode "none" against "default" (slirp4netns) on each.
 var runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
@@ -21,15 +21,18 @@ try
     var spec = new ContainerSpec { RootFs = rootfs, Args = ["/bin/true"] };
     var options = new EngineOptions(); // the default state root, /run/builder/engine, as a build uses it
 
-    Console.WriteLine($"container start-to-exit of /bin/true, busybox rootfs, {runs} runs, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-    Console.WriteLine("| executor | runs | median | p10 | p90 | min | CPU per run |");
-    Report("native", await Measure(new NativeExecutor(options), spec, runs));
-    Report(runtime, await Measure(new OciRuntimeExecutor(runtime, options), spec, Math.Max(20, runs / 4)));
+    if (runs > 0) // 0: only the network modes
+    {
+        Console.WriteLine($"container start-to-exit of /bin/true, busybox rootfs, {runs} runs, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine("| executor | runs | median | p10 | p90 | min | CPU per run |");
+        Report("native", await Measure(new NativeExecutor(options), spec, runs));
+        Report(runtime, await Measure(new OciRuntimeExecutor(runtime, options), spec, Math.Max(20, runs / 4)));
+    }
 
     // Network mode "default" adds slirp4netns per container; "none" is what --network=none gets.
     const int networkRuns = 50;
     Console.WriteLine();
-    Console.WriteLine($"network modes: start-to-exit of /bin/true, {networkRuns} runs each, alternating");
+    Console.WriteLine($"network modes: start-to-exit of /bin/true, {networkRuns} runs each (runc 20), alternating, load average {LoadAverage()}");
     Console.WriteLine("| executor, network | runs | median | p10 | p90 | min | CPU per run |");
     foreach (var (name, executor, count) in new (string, IExecutor, int)[]
     {
@@ -46,6 +49,8 @@ finally
 {
     Directory.Delete(dir, recursive: true);
 }
+
+static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
 static async Task<(double[] Wall, double CpuPerRun)> Measure(IExecutor executor, ContainerSpec spec, int runs)
 {

@@ -67,6 +67,31 @@ public abstract partial class ExecutorBehaviour
     }
 
     [Fact]
+    public async Task Network_default_runs_free_their_network_namespaces()
+    {
+        // The tap device outlives the NAT (it is persistent) and must go with the namespace: the
+        // kernel's count of live network namespaces returns to where it was. Other processes on
+        // the machine may hold a few namespaces meanwhile, hence the margin.
+        const string liveNamespaces = "/sys/kernel/slab/net_namespace/objects";
+        Assert.True(File.Exists(liveNamespaces), $"{liveNamespaces} is missing: the kernel does not show its network namespace count");
+        static int Count() => int.Parse(File.ReadAllText(liveNamespaces).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var before = Count();
+        const int runs = 20;
+        for (var i = 0; i < runs; i++)
+        {
+            var result = await RunAsync(WithDefaultNetwork(Spec("true")));
+            Assert.True(result.Exit.Succeeded, result.ToString());
+        }
+        // The kernel frees namespaces from a work queue: give it a moment.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Count() > before + 5 && clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(100, Timeout);
+        }
+        Assert.InRange(Count(), 0, before + 5);
+    }
+
+    [Fact]
     public async Task Network_default_nat_ends_with_a_cancelled_run()
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(Timeout);

@@ -95,6 +95,7 @@ internal sealed unsafe class UserModeNat
         {
             LibC._exit(1);
         }
+        CreatePersistentTap();
         if (LibC.setns(hostNet, LibC.CLONE_NEWNET) != 0)
         {
             WriteAndExit(log, setnsFailed);
@@ -113,6 +114,36 @@ internal sealed unsafe class UserModeNat
         LibC.sigprocmask(LibC.SIG_SETMASK, empty, null);
         LibC.execve(argv[0], argv, envp);
         WriteAndExit(1, execFailed);
+    }
+
+    /// <summary>
+    /// Creates the tap device in the container's namespace, persistent, before slirp4netns opens
+    /// it by name. Were slirp4netns to create it, its exit would unregister the device
+    /// synchronously (rtnl, RCU barriers: ~15 ms here) and the supervisor would wait for that; a
+    /// persistent device survives the NAT's exit and goes with the namespace, which the kernel
+    /// tears down asynchronously once the container's last process is gone. On any error the
+    /// NAT simply creates the device itself. Runs in the forked child: no allocation.
+    /// </summary>
+    private static void CreatePersistentTap()
+    {
+        const ulong TUNSETIFF = 0x400454ca, TUNSETPERSIST = 0x400454cb;
+        const short IFF_TAP = 0x0002, IFF_NO_PI = 0x1000; // the flags slirp4netns opens the device with
+        var tun = LibC.open("/dev/net/tun", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        if (tun < 0)
+        {
+            return;
+        }
+        var ifreq = stackalloc byte[40]; // struct ifreq: char ifr_name[16]; short ifr_flags; ...
+        for (var i = 0; i < Slirp4netns.Interface.Length; i++)
+        {
+            ifreq[i] = (byte)Slirp4netns.Interface[i];
+        }
+        *(short*)(ifreq + 16) = IFF_TAP | IFF_NO_PI;
+        if (LibC.ioctl(tun, TUNSETIFF, (nint)ifreq) == 0)
+        {
+            LibC.ioctl(tun, TUNSETPERSIST, 1);
+        }
+        LibC.close(tun);
     }
 
     /// <summary>
