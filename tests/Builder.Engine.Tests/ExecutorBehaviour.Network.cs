@@ -25,19 +25,36 @@ public abstract partial class ExecutorBehaviour
     }
 
     [Fact]
+    public async Task Network_default_connects_out_through_the_nat()
+    {
+        // Outbound without depending on the internet: a server on the host's own address, which
+        // the NAT reaches from the host's network namespace like any other destination.
+        await using var server = HostTcpServer.StartOnHostAddress();
+        var result = await RunAsync(WithDefaultNetwork(Shell($"nc -w 5 {server.Address} {server.Port} </dev/null")));
+        Assert.True(result.Exit.Succeeded, result.ToString());
+        Assert.Equal(HostTcpServer.Reply + "\n", result.Stdout);
+        Assert.Equal(1, server.Connections);
+
+        var none = await RunAsync(Shell($"nc -w 5 {server.Address} {server.Port} </dev/null"));
+        Assert.NotEqual(0, none.Exit.ExitCode);
+        Assert.Contains("Network is unreachable", none.Stderr);
+        Assert.Equal(1, server.Connections);
+    }
+
+    [Fact]
     public async Task Network_default_reaches_a_server_on_the_hosts_loopback_when_allowed()
     {
-        await using var server = LoopbackServer.Start();
+        await using var server = HostTcpServer.StartOnLoopback();
         var result = await RunAsync(WithDefaultNetwork(Shell($"nc -w 5 {NatGateway} {server.Port} </dev/null")) with { AllowHostLoopback = true });
         Assert.True(result.Exit.Succeeded, result.ToString());
-        Assert.Equal(LoopbackServer.Reply + "\n", result.Stdout);
+        Assert.Equal(HostTcpServer.Reply + "\n", result.Stdout);
         Assert.Equal(1, server.Connections);
     }
 
     [Fact]
     public async Task Network_default_does_not_reach_the_hosts_loopback_by_default()
     {
-        await using var server = LoopbackServer.Start();
+        await using var server = HostTcpServer.StartOnLoopback();
         var result = await RunAsync(WithDefaultNetwork(Shell($"nc -w 5 {NatGateway} {server.Port} </dev/null; echo \"exit $?\"")));
         Assert.Equal("exit 1\n", result.Stdout);
         Assert.Contains("can't connect", result.Stderr);
@@ -47,7 +64,7 @@ public abstract partial class ExecutorBehaviour
     [Fact]
     public async Task Network_none_has_no_route_to_the_nat_or_the_host()
     {
-        await using var server = LoopbackServer.Start();
+        await using var server = HostTcpServer.StartOnLoopback();
         var result = await RunAsync(Shell($"ls /sys/class/net; nc -w 5 {NatGateway} {server.Port} </dev/null; echo \"exit $?\""));
         Assert.Equal("lo\nexit 1\n", result.Stdout);
         Assert.Contains("Network is unreachable", result.Stderr);
