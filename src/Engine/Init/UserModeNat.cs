@@ -8,9 +8,10 @@ namespace Builder.Engine.Init;
 /// <summary>
 /// The slirp4netns process that connects one container's network namespace to the outside
 /// (network mode "default"). <see cref="Start"/> unshares the namespace and starts the NAT for it
-/// at once: a forked child moves back into the host's network namespace (where the NAT's own
-/// sockets must live) and execs slirp4netns, which creates and configures the tap interface
-/// while the container's mount tree is built. The NAT is outside the container's pid namespace
+/// at once: a forked child creates the tap device (persistent, see
+/// <see cref="CreatePersistentTap"/>), moves back into the host's network namespace (where the
+/// NAT's own sockets must live) and execs slirp4netns, which attaches to the device and
+/// configures it while the container's mount tree is built. The NAT is outside the container's pid namespace
 /// and cgroup, dies with its starter (PR_SET_PDEATHSIG and EOF on its exit fd), and is killed and
 /// reaped by <see cref="Stop"/> after the container's PID 1, so it never outlives a run.
 /// </summary>
@@ -69,7 +70,7 @@ internal sealed unsafe class UserModeNat
         // Everything the child needs is laid out before fork: it must not allocate.
         var argv = CStrings(Slirp4netns.Arguments(config.Path, self, config.AllowHostLoopback));
         var envp = CStrings(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]);
-        var setnsFailed = CString($"joining the host's network namespace failed\n");
+        var setnsFailed = CString("joining the host's network namespace failed\n");
         var execFailed = CString($"exec {config.Path} failed\n");
         Span<int> childFds = [devNull, log, log, ready[1], exit[0]];
 
