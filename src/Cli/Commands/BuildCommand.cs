@@ -161,7 +161,7 @@ internal static class BuildCommand
 
         var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
         await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
-        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, new BuildSolver(store.Root, Executors.Create()));
+        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, new BuildSolver(store.Root, new DeferredExecutor(() => Executors.Create())));
         try
         {
             var outcome = await pipeline.RunAsync(build, renderer, cli.StdoutStream, Phase, cancellationToken).ConfigureAwait(false);

@@ -51,6 +51,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
             StallTimeout = client.Options.StallTimeout,
             ChunkSize = client.Options.ChunkSize,
             UserAgent = client.Options.UserAgent,
+            SchemeCache = client.Options.SchemeCache,
         }));
     }
 
