@@ -25,6 +25,24 @@ public static class Capabilities
         Assert.Skip("needs root");
     }
 
+    /// <summary>
+    /// Skips the current test when <paramref name="path"/> (from the Debian package <paramref name="package"/>)
+    /// is missing; under CI a missing tool fails instead.
+    /// </summary>
+    public static void RequireTool(string path, string package)
+    {
+        if (File.Exists(path))
+        {
+            return;
+        }
+        var message = $"{path} not found (apt-get install {package})";
+        if (SharedData.IsCi)
+        {
+            throw new InvalidOperationException(message + "; CI=true, so this is a failure");
+        }
+        Assert.Skip(message);
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
 }

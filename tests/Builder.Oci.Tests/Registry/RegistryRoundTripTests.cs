@@ -6,6 +6,7 @@ using Builder.Oci.References;
 using Builder.Oci.Registry;
 using Builder.Oci.Registry.Auth;
 using Builder.Oci.Tests.Support;
+using Builder.TestSupport;
 
 namespace Builder.Oci.Tests.Registry;
 

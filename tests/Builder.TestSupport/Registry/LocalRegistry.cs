@@ -5,7 +5,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
-namespace Builder.Oci.Tests.Support;
+namespace Builder.TestSupport;
 
 /// <summary>
 /// A real distribution registry (Debian's docker-registry) on 127.0.0.1 with a free port and its storage
@@ -188,8 +188,21 @@ public sealed class LocalRegistry : IAsyncDisposable
 
     private static async Task WriteHtpasswdAsync(string path)
     {
-        var line = await ExternalTool.RunAsync("htpasswd", ["-Bbn", User, Password]);
-        await File.WriteAllTextAsync(path, line.Trim() + "\n");
+        var info = new ProcessStartInfo("htpasswd", ["-Bbn", User, Password])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start htpasswd");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"htpasswd exited with {process.ExitCode}: {await stderr}");
+        }
+        await File.WriteAllTextAsync(path, (await stdout).Trim() + "\n");
     }
 
     public async ValueTask DisposeAsync()
