@@ -21,6 +21,26 @@ public static class DirectoryTreeReader
         return tree;
     }
 
+    /// <summary>Every regular file below <paramref name="root"/>, never following symlinks.</summary>
+    public static IEnumerable<string> RegularFiles(string root)
+    {
+        foreach (var path in Directory.EnumerateFileSystemEntries(root))
+        {
+            var type = Lstat(path).Mode & 0xF000;
+            if (type == 0x8000)
+            {
+                yield return path;
+            }
+            else if (type == 0x4000)
+            {
+                foreach (var inner in RegularFiles(path))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
     private static void Walk(string hostDir, string treeDir, FsTree tree)
     {
         foreach (var hostPath in Directory.EnumerateFileSystemEntries(hostDir).Order(StringComparer.Ordinal))
