@@ -10,6 +10,7 @@ namespace Builder.Corpus.Tests;
 /// expectation: files, absent paths, config, history, layers applied in order against the local
 /// output, secrets nowhere, cache behaviour across rebuilds, or the expected error.
 /// </summary>
+[Collection(CorpusCollection.Name)]
 public sealed class CorpusTests
 {
     public static TheoryData<string> Cases => new(CorpusCase.Names());
