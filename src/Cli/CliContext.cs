@@ -1,9 +1,19 @@
 namespace Builder.Cli;
 
-/// <summary>The process's standard streams, passed explicitly so commands can be tested in-process.</summary>
-internal sealed record CliContext(TextReader In, TextWriter Out, TextWriter Error)
+/// <summary>
+/// The process's standard streams, passed explicitly so commands can be tested in-process. Binary output
+/// (an archive or tar on stdout) goes to <see cref="StdoutStream"/>, binary input to <see cref="StdinStream"/>;
+/// when not given they are the console's.
+/// </summary>
+internal sealed record CliContext(TextReader In, TextWriter Out, TextWriter Error, Stream? RawOut = null, Stream? RawIn = null)
 {
     public static CliContext Console { get; } = new(System.Console.In, System.Console.Out, System.Console.Error);
+
+    /// <summary>Standard output as bytes (flush <see cref="Out"/> before writing here).</summary>
+    public Stream StdoutStream => RawOut ?? System.Console.OpenStandardOutput();
+
+    /// <summary>Standard input as bytes.</summary>
+    public Stream StdinStream => RawIn ?? System.Console.OpenStandardInput();
 }
 
 /// <summary>Exit codes shared by every command.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Builder.Cli.Commands;
+using Builder.Cli.Store;
 
 namespace Builder.Cli;
 
@@ -16,13 +17,27 @@ public static class Program
         {
             ParseCommand.Create(cli),
             PlanCommand.Create(cli),
+            BuildCommand.Create(cli),
+            RunCommand.Create(cli),
+            ImagesCommand.Create(cli),
+            TagCommand.Create(cli),
+            RmiCommand.Create(cli),
+            InspectCommand.Create(cli),
+            SaveCommand.Create(cli),
+            LoadCommand.Create(cli),
+            PullCommand.Create(cli),
+            PushCommand.Create(cli),
+            LoginCommand.Create(cli),
+            LogoutCommand.Create(cli),
+            ImportCommand.Create(cli),
         };
         root.Options.Add(debug);
+        GlobalOptions.AddTo(root);
         foreach (var option in root.Options.OfType<VersionOption>())
         {
             option.Action = new PrintVersionAction(cli);
         }
-        var parse = root.Parse(args);
+        var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
         try
         {

@@ -4,6 +4,7 @@ using Builder.Oci.Manifests;
 using Builder.Snapshotter;
 using Builder.Snapshotter.Content;
 using Builder.Snapshotter.Gc;
+using Builder.Exporter.Loading;
 using Builder.Snapshotter.Layers;
 
 namespace Builder.Exporter;
@@ -52,7 +53,7 @@ public sealed class ImageAssembler
         var layers = new List<LayerDescriptor>(layerSnapshots.Count);
         foreach (var key in layerSnapshots)
         {
-            var layer = _layers.Export(key, layerOptions);
+            var layer = (options.KeepBaseLayerBlobs ? ExistingBaseLayer(key, options.OciMediaTypes) : null) ?? _layers.Export(key, layerOptions);
             lease?.Add(ResourceKind.Blob, layer.Digest.ToString());
             layers.Add(layer);
         }
@@ -76,6 +77,24 @@ public sealed class ImageAssembler
         var manifestBlob = Store(bytes, lease);
         var descriptor = new Descriptor(manifest.MediaType ?? MediaTypes.OciManifest, manifestBlob.Digest, manifestBlob.Size);
         return new AssembledImage(descriptor, configBlob.Digest, manifest, finalConfig);
+    }
+
+    /// <summary>The blob an applied base layer came from, when it is still stored (and fits the media type family).</summary>
+    private LayerDescriptor? ExistingBaseLayer(string key, bool ociMediaTypes)
+    {
+        if (!key.StartsWith(LayerUnpacker.SnapshotPrefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        LayerCompression[] kinds = ociMediaTypes ? [LayerCompression.Gzip, LayerCompression.Zstd, LayerCompression.None] : [LayerCompression.Gzip, LayerCompression.None];
+        foreach (var compression in kinds)
+        {
+            if (_layers.Find(key, new LayerExportOptions { Compression = compression }) is { } found && _content.Exists(found.Digest))
+            {
+                return found;
+            }
+        }
+        return null;
     }
 
     /// <summary>

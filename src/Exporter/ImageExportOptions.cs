@@ -16,6 +16,12 @@ public sealed record ImageExportOptions
     /// <summary>SOURCE_DATE_EPOCH in seconds: clamps file mtimes, the config's created time and history times.</summary>
     public long? SourceDateEpoch { get; init; }
 
+    /// <summary>
+    /// True keeps the blob a base-image layer (a <c>layers/&lt;chainid&gt;</c> snapshot applied from a pulled or
+    /// loaded blob) already has, whatever its compression, instead of exporting it again in <see cref="Compression"/>.
+    /// </summary>
+    public bool KeepBaseLayerBlobs { get; init; }
+
     /// <summary>Annotations written on the manifest (OCI media types only).</summary>
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }

@@ -55,7 +55,14 @@ public sealed class DataRoot : IDisposable
     /// Opens (creating if needed) the data root at <paramref name="path"/>. <paramref name="useOverlay"/> null
     /// detects overlayfs; false forces the copying snapshotter.
     /// </summary>
-    public static DataRoot Open(string path, bool? useOverlay = null)
+    public static DataRoot Open(string path, bool? useOverlay = null) => Open(path, useOverlay, lockTimeout: TimeSpan.Zero, waiting: null);
+
+    /// <summary>
+    /// Opens the data root, waiting up to <paramref name="lockTimeout"/> while another process holds it
+    /// (two builds on one machine run one after the other instead of failing). <paramref name="waiting"/>
+    /// is called once if the wait starts, so the caller can say why nothing happens.
+    /// </summary>
+    public static DataRoot Open(string path, bool? useOverlay, TimeSpan lockTimeout, Action<string>? waiting)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         path = System.IO.Path.GetFullPath(path);
@@ -64,7 +71,7 @@ public sealed class DataRoot : IDisposable
         var lockPath = System.IO.Path.Combine(path, "lock");
         var fd = Syscalls.Openat(Syscalls.AtFdCwd, lockPath, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OCloExec, 0x180);
         Errno.Check(fd, "open", lockPath);
-        if (Syscalls.Flock(fd, Syscalls.LockEx | Syscalls.LockNb) < 0)
+        if (Syscalls.Flock(fd, Syscalls.LockEx | Syscalls.LockNb) < 0 && !WaitForLock(fd, lockTimeout, () => waiting?.Invoke($"waiting for the data root {path}: another builder process is using it")))
         {
             Syscalls.Close(fd);
             throw new IOException($"data root {path} is in use by another process (lock held on {lockPath})");
@@ -92,6 +99,25 @@ public sealed class DataRoot : IDisposable
             Syscalls.Close(fd);
             throw;
         }
+    }
+
+    private static bool WaitForLock(int fd, TimeSpan timeout, Action announce)
+    {
+        if (timeout <= TimeSpan.Zero)
+        {
+            return false;
+        }
+        announce();
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(50);
+            if (Syscalls.Flock(fd, Syscalls.LockEx | Syscalls.LockNb) == 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int EmptyDirectory(string dir)

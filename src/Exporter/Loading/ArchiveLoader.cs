@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Builder.Oci;
 using Builder.Oci.Image;
@@ -17,14 +16,16 @@ namespace Builder.Exporter.Loading;
 public sealed class ArchiveLoader
 {
     /// <summary>Prefix of the committed snapshot that holds layers 1..n of an image: the chain id follows.</summary>
-    public const string SnapshotPrefix = "layers/";
+    public const string SnapshotPrefix = LayerUnpacker.SnapshotPrefix;
 
     private readonly DataRoot _root;
+    private readonly LayerUnpacker _unpacker;
 
     public ArchiveLoader(DataRoot root)
     {
         ArgumentNullException.ThrowIfNull(root);
         _root = root;
+        _unpacker = new LayerUnpacker(root);
     }
 
     public async Task<IReadOnlyList<LoadedImage>> LoadAsync(string path, Lease? lease = null, CancellationToken cancellationToken = default)
@@ -131,48 +132,8 @@ public sealed class ArchiveLoader
         {
             throw new InvalidDataException($"image {manifestDescriptor.Digest}: the config lists {config.RootFs.DiffIds.Count} diff ids but the manifest has {manifest.Layers.Count} layers");
         }
-        string? parent = null;
-        string? chain = null;
-        for (var i = 0; i < manifest.Layers.Count; i++)
-        {
-            var diffId = Digest.Parse(config.RootFs.DiffIds[i]);
-            chain = chain is null ? diffId.ToString() : Digest.Sha256Of(Encoding.ASCII.GetBytes(chain + " " + diffId)).ToString();
-            var name = SnapshotPrefix + chain;
-            lease?.Add(ResourceKind.Snapshot, name); // before it exists, so GC never sees it unclaimed
-            if (!Exists(name))
-            {
-                Apply(manifest.Layers[i], parent, name, diffId);
-            }
-            parent = name;
-        }
-        return new LoadedImage(manifestDescriptor, manifest, config, names, parent);
-    }
-
-    private void Apply(Descriptor layer, string? parent, string name, Digest expectedDiffId)
-    {
-        Digest diffId;
-        using (var blob = _root.Content.OpenRead(layer.Digest))
-        {
-            diffId = _root.Layers.Apply(blob, parent, name, layer);
-        }
-        if (diffId != expectedDiffId)
-        {
-            // The name promises content it does not have: remove it before anything builds on it.
-            _root.Snapshots.Remove(name);
-            throw new InvalidDataException($"layer {layer.Digest} has diff id {diffId} but the config says {expectedDiffId}");
-        }
-    }
-
-    private bool Exists(string snapshot)
-    {
-        try
-        {
-            return _root.Snapshots.Stat(snapshot).Kind == Snapshotter.Snapshots.SnapshotKind.Committed;
-        }
-        catch (KeyNotFoundException)
-        {
-            return false;
-        }
+        var top = _unpacker.Unpack(manifest, config, lease);
+        return new LoadedImage(manifestDescriptor, manifest, config, names, top);
     }
 
     /// <summary>What the bytes of a stored layer are (gzip and zstd by their magic numbers, else a plain tar).</summary>

@@ -33,7 +33,17 @@ public sealed class ChecksumCache
     /// The checksum of <paramref name="sources"/> (wildcards allowed, each source path's own symlinks followed
     /// inside the root as COPY does) under <paramref name="root"/>, without <paramref name="excludes"/>.
     /// </summary>
-    public Digest Checksum(string root, IReadOnlyList<string> sources, IReadOnlyList<string>? excludes = null)
+    public Digest Checksum(string root, IReadOnlyList<string> sources, IReadOnlyList<string>? excludes = null) =>
+        Checksum(root, sources, excludes, excludesRelativeToRoot: false);
+
+    /// <summary>
+    /// Like <see cref="Checksum(string, IReadOnlyList{string}, IReadOnlyList{string}?)"/>, but the exclude
+    /// patterns are a build context's .dockerignore: matched against paths relative to <paramref name="root"/>.
+    /// </summary>
+    public Digest ContextChecksum(string root, IReadOnlyList<string> sources, IReadOnlyList<string>? contextExcludes) =>
+        Checksum(root, sources, contextExcludes, excludesRelativeToRoot: true);
+
+    private Digest Checksum(string root, IReadOnlyList<string> sources, IReadOnlyList<string>? excludes, bool excludesRelativeToRoot)
     {
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(sources);
@@ -49,7 +59,13 @@ public sealed class ChecksumCache
             }
             foreach (var match in matches)
             {
-                var node = Node(match.HostPath, "", matcher, pending);
+                var baseRelative = excludesRelativeToRoot && match.RelativePath != "." ? match.RelativePath : "";
+                if (excludesRelativeToRoot && matcher is not null && baseRelative.Length > 0 && matcher.Excludes(baseRelative)
+                    && !(Directory.Exists(match.HostPath) && matcher.MayReincludeBelow(baseRelative)))
+                {
+                    continue;
+                }
+                var node = Node(match.HostPath, baseRelative, matcher, pending);
                 total.AppendData(Encoding.UTF8.GetBytes(match.RelativePath));
                 total.AppendData([0]);
                 total.AppendData(node);

@@ -26,6 +26,12 @@ public sealed record CopyRequest
     /// <summary>--exclude patterns (.dockerignore syntax), matched against paths relative to each source.</summary>
     public IReadOnlyList<string> Excludes { get; init; } = [];
 
+    /// <summary>
+    /// The build context's .dockerignore patterns, matched against paths relative to <see cref="SourceRoot"/>
+    /// (not to each source): excluded context files are never copied, as if they were not there.
+    /// </summary>
+    public IReadOnlyList<string> ContextExcludes { get; init; } = [];
+
     /// <summary>--parents: keep each source's path (below a "/./" pivot, if any) under the destination.</summary>
     public bool Parents { get; init; }
 

@@ -33,11 +33,17 @@ public sealed class FileOperations : IDisposable
         var owner = request.Chown is { } chown ? OwnerSpec.Resolve(chown, _root) : request.SourceIsContext ? (0, 0) : ((int, int)?)null;
         var mode = request.Chmod is { } chmod ? FileModeSpec.Parse(chmod) : null;
         var excludes = request.Excludes.Count > 0 ? new PatternMatcher(request.Excludes) : null;
+        var contextExcludes = request.ContextExcludes.Count > 0 ? new PatternMatcher(request.ContextExcludes) : null;
 
         var matches = new List<SourcePath.Match>();
         foreach (var source in request.Sources)
         {
             var found = SourcePath.Expand(request.SourceRoot, source);
+            if (contextExcludes is not null)
+            {
+                found.RemoveAll(m => m.RelativePath.Length > 0 && contextExcludes.Excludes(m.RelativePath)
+                    && !(Directory.Exists(m.HostPath) && contextExcludes.MayReincludeBelow(m.RelativePath)));
+            }
             if (found.Count == 0)
             {
                 throw new FileNotFoundException(SourcePath.HasWildcards(source)
@@ -63,13 +69,24 @@ public sealed class FileOperations : IDisposable
             ? (dir, name) => Syscalls.Fchownat(dir.Value, name, o.Item1, o.Item2, Syscalls.AtSymlinkNoFollow)
             : null;
         var excluder = excludes is null ? null : (Func<string, bool>)excludes.Excludes;
+        // With context excludes the copier sees context-relative paths (each match's path as the base);
+        // --exclude patterns still apply relative to the source being copied.
+        var matchBase = "";
+        string SourceRelative(string path) => matchBase.Length == 0 ? path : path.Length > matchBase.Length ? path[(matchBase.Length + 1)..] : "";
+        Func<string, bool>? copyExcluder = contextExcludes is null
+            ? excluder
+            : path => contextExcludes.Excludes(path) || (excludes is not null && SourceRelative(path) is { Length: > 0 } r && excludes.Excludes(r));
+        Func<string, bool>? mayReinclude = contextExcludes is null
+            ? excludes is { HasExceptions: true } ? excludes.MayReincludeBelow : null
+            : path => (contextExcludes.HasExceptions && contextExcludes.MayReincludeBelow(path))
+                || (excludes is { HasExceptions: true } && SourceRelative(path) is { Length: > 0 } r && excludes.MayReincludeBelow(r));
         var options = new CopyOptions
         {
             Owner = owner,
             Mode = mode is null ? null : mode.Apply,
             ChownCreated = chownCreated,
-            Excludes = excluder,
-            MayReincludeBelow = excludes is { HasExceptions: true } ? excludes.MayReincludeBelow : null,
+            Excludes = copyExcluder,
+            MayReincludeBelow = mayReinclude,
         };
         // One copier for the whole instruction: hardlinks between its sources stay hardlinks.
         var copier = new TreeCopier(_root, options);
@@ -85,10 +102,11 @@ public sealed class FileOperations : IDisposable
             {
                 continue;
             }
+            matchBase = contextExcludes is null || match.RelativePath == "." ? "" : match.RelativePath;
             if (st.IsDirectory)
             {
                 // A directory source copies its contents (the directory itself is not recreated under dest).
-                copier.CopyContents(match.HostPath, target, "");
+                copier.CopyContents(match.HostPath, target, matchBase);
                 continue;
             }
             if (excluder is not null && excluder(Path.GetFileName(match.RelativePath)))
@@ -103,7 +121,7 @@ public sealed class FileOperations : IDisposable
             {
                 throw new InvalidOperationException($"cannot copy file '{match.RelativePath}' over the root directory");
             }
-            copier.Copy(match.HostPath, target, "");
+            copier.Copy(match.HostPath, target, matchBase);
         }
     }
 

@@ -1,0 +1,101 @@
+using Builder.Solver.Progress;
+
+namespace Builder.Cli.Progress;
+
+/// <summary>
+/// <c>--progress=plain</c>: BuildKit's plain format (<see cref="PlainProgressPrinter"/>) on stderr,
+/// written by one consumer task; a once-a-second tick lets output that waits behind another
+/// vertex through even when no events come.
+/// </summary>
+internal sealed class PlainProgressRenderer : IProgressRenderer
+{
+    private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
+
+    private readonly TextWriter output;
+    private readonly TimeProvider time;
+    private readonly PlainProgressPrinter printer;
+    private readonly ProgressPump pump;
+    private readonly ITimer ticker;
+    private DateTimeOffset now;
+    private int finished;
+
+    public PlainProgressRenderer(TextWriter output, TimeProvider? time = null)
+    {
+        this.output = output ?? throw new ArgumentNullException(nameof(output));
+        this.time = time ?? TimeProvider.System;
+        printer = new PlainProgressPrinter(output);
+        pump = new ProgressPump(Handle, output.Flush);
+        ticker = this.time.CreateTimer(_ => pump.Enqueue(new Tick(this.time.GetUtcNow())), null, TickInterval, TickInterval);
+    }
+
+    public void Report(ProgressEvent progress) => pump.Enqueue(progress);
+
+    public async ValueTask FinishAsync(BuildOutcome outcome)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        if (Interlocked.Exchange(ref finished, 1) != 0)
+        {
+            return;
+        }
+        await ticker.DisposeAsync().ConfigureAwait(false);
+        await pump.CompleteAsync().ConfigureAwait(false);
+        if (pump.Fault is not null)
+        {
+            return;
+        }
+        try
+        {
+            printer.Flush();
+            BuildSummary.WriteWarnings(output, printer.Warnings);
+            if (outcome is { Kind: BuildOutcomeKind.Failed, Failure: { } failure })
+            {
+                output.WriteLine();
+                FailureReport.Write(output, failure, outcome.StepName ?? printer.FailedStepName(failure));
+            }
+            output.Flush();
+        }
+        catch (IOException)
+        {
+            // stderr went away; the exit code still tells the story.
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref finished, 1) != 0)
+        {
+            return;
+        }
+        await ticker.DisposeAsync().ConfigureAwait(false);
+        await pump.CompleteAsync().ConfigureAwait(false);
+        if (pump.Fault is null)
+        {
+            try
+            {
+                printer.Flush();
+                output.Flush();
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private void Handle(ProgressEvent progress)
+    {
+        // Time is taken from the events (and ticks), never from when the pump got to them, so
+        // what waits how long does not depend on how fast the terminal is.
+        now = progress.Time > now ? progress.Time : now;
+        if (progress is Tick)
+        {
+            printer.Tick(now);
+        }
+        else
+        {
+            printer.Handle(progress, now);
+        }
+    }
+
+    /// <summary>Time passing, queued behind the events so the printer sees everything in order.</summary>
+    private sealed record Tick(DateTimeOffset Time) : ProgressEvent(Time);
+}

@@ -1,0 +1,178 @@
+using System.Collections.Concurrent;
+using Builder.Exporter.Loading;
+using Builder.Oci;
+using Builder.Oci.Image;
+using Builder.Oci.Manifests;
+using Builder.Oci.References;
+using Builder.Oci.Registry;
+using Builder.Snapshotter;
+using Builder.Snapshotter.Gc;
+using Builder.Solver.Sources;
+
+namespace Builder.Exporter.Store;
+
+/// <summary>A base image could not be had: the registry failed and the pull policy allows no local copy (or there is none).</summary>
+public sealed class ImagePullException(string message, Exception? innerException = null) : Exception(message, innerException);
+
+/// <summary>
+/// Gets images from registries into the local store: resolves the reference for a platform (index → that
+/// platform's manifest), downloads only the blobs the content store lacks (under a lease), applies the layers
+/// as <c>layers/&lt;chainid&gt;</c> snapshots and records the image under its name. Concurrent requests for the
+/// same reference share one pull. A warm pull whose blobs are all present costs one manifest request.
+/// </summary>
+public sealed class ImagePuller : IImageSource
+{
+    private const int ParallelDownloads = 3;
+    private const long MaxConfigSize = 8 * 1024 * 1024;
+
+    private readonly DataRoot _root;
+    private readonly ImageStore _store;
+    private readonly RegistryClient _client;
+    private readonly LayerUnpacker _unpacker;
+    private readonly ConcurrentDictionary<string, Lazy<Task<StoredImage>>> _pulls = new(StringComparer.Ordinal);
+
+    public ImagePuller(ImageStore store, RegistryClient client)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(client);
+        _store = store;
+        _root = store.Root;
+        _client = client;
+        _unpacker = new LayerUnpacker(_root);
+    }
+
+    /// <inheritdoc />
+    public async Task<SourceImage> GetAsync(ImageReference reference, Platform platform, PullPolicy policy, Action<string>? warn, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(platform);
+        StoredImage image;
+        if (policy == PullPolicy.Never)
+        {
+            image = _store.FindByName(reference)
+                ?? throw new ImagePullException($"image {reference.ToFamiliarString()} is not in the local store, and the pull policy 'never' forbids asking registry {reference.Registry}");
+        }
+        else
+        {
+            try
+            {
+                image = await PullAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ImagePullException e) when (policy == PullPolicy.Default && _store.FindByName(reference) is { } local)
+            {
+                warn?.Invoke($"using the local copy of {reference.ToFamiliarString()} ({local.ShortId}) because registry {reference.Registry} failed: {e.InnerException?.Message ?? e.Message}");
+                image = local;
+            }
+        }
+        var config = _store.ReadConfig(image);
+        return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot);
+    }
+
+    /// <summary>
+    /// Pulls <paramref name="reference"/> for <paramref name="platform"/> from its registry into the store. Any
+    /// failure (unreachable, not found, denied, bad content) throws <see cref="ImagePullException"/> naming the
+    /// registry, repository, tag and cause.
+    /// </summary>
+    public Task<StoredImage> PullAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(platform);
+        var key = reference + "|" + platform;
+        var lazy = _pulls.GetOrAdd(key, _ => new Lazy<Task<StoredImage>>(() => RunPullAsync(key, reference, platform)));
+        // The shared pull is not tied to one caller's token: another caller may still want it.
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<StoredImage> RunPullAsync(string key, ImageReference reference, Platform platform)
+    {
+        try
+        {
+            return await PullCoreAsync(reference, platform, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not ImagePullException)
+        {
+            var what = reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag;
+            throw new ImagePullException($"cannot pull {reference.ToFamiliarString()} from registry {reference.Registry} (repository {reference.Repository}, {(reference.Digest is null ? "tag" : "digest")} {what}): {e.Message}", e);
+        }
+        finally
+        {
+            _pulls.TryRemove(key, out _);
+        }
+    }
+
+    private async Task<StoredImage> PullCoreAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken)
+    {
+        var repository = _client.GetRepository(reference);
+        var document = await repository.Manifests.GetAsync(reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag, cancellationToken).ConfigureAwait(false);
+        using var lease = _root.Gc.CreateLease(TimeSpan.FromHours(6));
+        if (document.IsIndex)
+        {
+            var selected = PlatformMatching.SelectManifest(document.Index!, platform)
+                ?? throw new ImagePullException($"image {reference.ToFamiliarString()} has no manifest for platform {platform} (registry {reference.Registry}, repository {reference.Repository})");
+            document = _root.Content.Exists(selected.Digest)
+                ? ManifestDocument.Parse(_store.ReadBlob(selected.Digest), selected.MediaType)
+                : await repository.Manifests.GetAsync(selected.Digest.ToString(), cancellationToken).ConfigureAwait(false);
+        }
+        var manifest = document.Manifest
+            ?? throw new InvalidDataException($"{document.Digest} is a {document.MediaType}, not an image manifest");
+
+        // Warm path: the image is stored and complete; only the name may be new.
+        if (_store.Get(document.Digest) is { } known && IsComplete(known, manifest))
+        {
+            return _store.Record(known.Manifest, manifest, _store.ReadConfig(known), known.TopSnapshot, [reference]);
+        }
+
+        StoreManifest(document, lease);
+        if (manifest.Config.Size > MaxConfigSize)
+        {
+            throw new InvalidDataException($"the config of {manifest.Config.Size} bytes exceeds the {MaxConfigSize} byte limit");
+        }
+        await DownloadAsync(repository, manifest.Config, lease, cancellationToken).ConfigureAwait(false);
+        var config = ImageJson.Parse(_store.ReadBlob(manifest.Config.Digest));
+
+        using (var gate = new SemaphoreSlim(ParallelDownloads))
+        {
+            await Task.WhenAll(manifest.Layers.Select(async layer =>
+            {
+                await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await DownloadAsync(repository, layer, lease, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            })).ConfigureAwait(false);
+        }
+        var top = _unpacker.Unpack(manifest, config, lease, cancellationToken);
+        return _store.Record(document.Descriptor, manifest, config, top, [reference]);
+    }
+
+    private bool IsComplete(StoredImage image, ImageManifest manifest) =>
+        manifest.Layers.Append(manifest.Config).All(b => _root.Content.Exists(b.Digest))
+        && (manifest.Layers.Count == 0 || (image.TopSnapshot is not null && _unpacker.IsUnpacked(_store.ReadConfig(image))));
+
+    private void StoreManifest(ManifestDocument document, Lease lease)
+    {
+        lease.Add(ResourceKind.Blob, document.Digest.ToString());
+        if (_root.Content.Exists(document.Digest))
+        {
+            return;
+        }
+        using var writer = _root.Content.OpenWriter();
+        writer.Write(document.Bytes.Span);
+        writer.Commit(document.Digest, document.Bytes.Length, lease);
+    }
+
+    private async Task DownloadAsync(RegistryRepository repository, Descriptor blob, Lease lease, CancellationToken cancellationToken)
+    {
+        lease.Add(ResourceKind.Blob, blob.Digest.ToString());
+        if (_root.Content.Exists(blob.Digest))
+        {
+            return;
+        }
+        await using var stream = await repository.Blobs.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
+        await _root.Content.IngestAsync(stream, blob.Digest, blob.Size, cancellationToken, lease).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using Builder.Exporter.Store;
+using Builder.Exporter.Tests.Support;
+using Builder.Oci;
+using Builder.Oci.Image;
+using Builder.Oci.References;
+using Builder.Oci.Registry;
+using Builder.Oci.Registry.Auth;
+using Builder.Solver.Sources;
+using Builder.TestSupport;
+
+namespace Builder.Exporter.Tests;
+
+/// <summary>Pull and push against a real docker-registry, and the pull policies when the registry fails.</summary>
+public sealed class ImagePullerTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    private static RegistryClient NewClient() => new(new RegistryClientOptions
+    {
+        Credentials = AnonymousCredentials.Instance,
+        MaxRetries = 0,
+        RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+    });
+
+    private static async Task<string> NewRepositoryWithBusyboxAsync()
+    {
+        var registry = await SharedRegistry.GetAsync();
+        var repository = $"pulltest/{Guid.NewGuid():N}";
+        await BusyboxImage.PushAsync(registry, repository, "1.0", Cancel);
+        return $"{registry.Host}/{repository}:1.0";
+    }
+
+    [Fact]
+    public async Task Pull_stores_the_image_unpacks_its_layers_and_a_second_pull_gives_the_same_image()
+    {
+        Capabilities.RequireRoot();
+        var reference = ImageReference.Parse(await BusyboxImage.ReferenceAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var puller = new ImagePuller(store, client);
+
+        var first = await puller.PullAsync(reference, Platform.Host, Cancel);
+        Assert.Equal([reference.ToString()], first.Names);
+        Assert.NotNull(first.TopSnapshot);
+        Assert.StartsWith("layers/sha256:", first.TopSnapshot);
+        var source = await puller.GetAsync(reference, Platform.Host, PullPolicy.Always, null, Cancel);
+        Assert.Equal(first.Manifest.Digest.ToString(), source.ManifestDigest);
+        Assert.Equal(first.TopSnapshot, source.TopSnapshot);
+        Assert.Equal(["sh"], source.Config.Config.Cmd);
+        Assert.Single(store.List());
+
+        // The rootfs is there: a tar of the top snapshot holds bin/busybox and etc/passwd.
+        using var tar = new MemoryStream();
+        await new Outputs.RootfsExporter(temp.Root).WriteTarAsync(first.TopSnapshot, Archives.OutputTarget.ToStream(tar), null, Cancel);
+        tar.Position = 0;
+        var names = new List<string>();
+        using (var reader = new System.Formats.Tar.TarReader(tar))
+        {
+            while (reader.GetNextEntry() is { } entry)
+            {
+                names.Add(entry.Name.TrimStart('.', '/'));
+            }
+        }
+        Assert.Contains("bin/busybox", names);
+        Assert.Contains("etc/passwd", names);
+    }
+
+    [Fact]
+    public async Task Concurrent_pulls_of_one_reference_share_one_result()
+    {
+        Capabilities.RequireRoot();
+        var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var puller = new ImagePuller(new ImageStore(temp.Root), client);
+        var pulls = Enumerable.Range(0, 4).Select(_ => puller.PullAsync(reference, Platform.Host, Cancel)).ToArray();
+        var images = await Task.WhenAll(pulls);
+        Assert.All(images, i => Assert.Equal((images[0].Manifest, images[0].TopSnapshot), (i.Manifest, i.TopSnapshot)));
+        Assert.Single(temp.Root.Snapshots.Walk(s => s.Key.StartsWith("layers/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Pushing_a_pulled_image_back_gives_the_identical_manifest_digest_and_skopeo_accepts_it()
+    {
+        Capabilities.RequireRoot();
+        Tools.Require("skopeo");
+        var reference = ImageReference.Parse(await BusyboxImage.ReferenceAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var pulled = await new ImagePuller(store, client).PullAsync(reference, Platform.Host, Cancel);
+        var target = ImageReference.Parse($"{reference.Registry}/pushback/{Guid.NewGuid():N}:v1");
+
+        var pushed = await new ImagePusher(store, client).PushAsync(pulled, target, cancellationToken: Cancel);
+
+        Assert.Equal(pulled.Manifest.Digest, pushed.Digest);
+        using var inspect = JsonDocument.Parse(Tools.Run($"skopeo inspect --tls-verify=false docker://{target}"));
+        Assert.Equal(pulled.Manifest.Digest.ToString(), inspect.RootElement.GetProperty("Digest").GetString());
+    }
+
+    [Fact]
+    public async Task A_built_image_is_pushed_with_gzip_layers_that_skopeo_reads_and_a_fresh_store_pulls()
+    {
+        Capabilities.RequireRoot();
+        Tools.Require("skopeo");
+        var registry = await SharedRegistry.GetAsync();
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var layers = TestImages.TwoLayers(temp);
+        var built = new StoreExporter(store).Export(layers, "top", TestImages.Config(), [ImageReference.Parse("built:1")]);
+        var target = ImageReference.Parse($"{registry.Host}/built/{Guid.NewGuid():N}:1");
+
+        var pushed = await new ImagePusher(store, client).PushAsync(built, target, cancellationToken: Cancel);
+        var again = await new ImagePusher(store, client).PushAsync(built, target, cancellationToken: Cancel);
+
+        Assert.Equal(pushed.Digest, again.Digest); // the compressed layers are made once and reused
+        Assert.NotEqual(built.Manifest.Digest, pushed.Digest);
+        using var raw = JsonDocument.Parse(Tools.Run($"skopeo inspect --raw --tls-verify=false docker://{target}"));
+        Assert.All(raw.RootElement.GetProperty("layers").EnumerateArray(), l => Assert.Equal(MediaTypes.OciLayerGzip, l.GetProperty("mediaType").GetString()));
+
+        using var other = new TempDataRoot();
+        var pulled = await new ImagePuller(new ImageStore(other.Root), client).PullAsync(target, Platform.Host, Cancel);
+        Assert.Equal(pushed.Digest, pulled.Manifest.Digest);
+        Assert.Equal(built.ConfigDigest, pulled.ConfigDigest);
+    }
+
+    [Fact]
+    public async Task Default_policy_uses_the_local_copy_with_one_warning_when_the_registry_is_unreachable()
+    {
+        Capabilities.RequireRoot();
+        var reference = ImageReference.Parse(await BusyboxImage.ReferenceAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var puller = new ImagePuller(store, client);
+        var pulled = await puller.PullAsync(reference, Platform.Host, Cancel);
+        // Port 1 on loopback: nothing listens, the connection is refused.
+        var offline = ImageReference.Parse("127.0.0.1:1/busybox:latest");
+        store.Tag(pulled, offline);
+
+        var warnings = new List<string>();
+        var source = await puller.GetAsync(offline, Platform.Host, PullPolicy.Default, warnings.Add, Cancel);
+
+        Assert.Equal(pulled.Manifest.Digest.ToString(), source.ManifestDigest);
+        Assert.Equal(pulled.TopSnapshot, source.TopSnapshot);
+        var warning = Assert.Single(warnings);
+        Assert.Contains("127.0.0.1:1", warning);
+        Assert.Contains("local copy", warning);
+
+        var always = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(offline, Platform.Host, PullPolicy.Always, warnings.Add, Cancel));
+        Assert.Contains("127.0.0.1:1", always.Message);
+        Assert.Single(warnings);
+
+        var never = await puller.GetAsync(offline, Platform.Host, PullPolicy.Never, warnings.Add, Cancel);
+        Assert.Equal(pulled.Manifest.Digest.ToString(), never.ManifestDigest);
+    }
+
+    [Fact]
+    public async Task Default_policy_falls_back_on_a_404_too_but_without_a_local_copy_the_error_names_registry_repository_tag_and_cause()
+    {
+        Capabilities.RequireRoot();
+        var registry = await SharedRegistry.GetAsync();
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var puller = new ImagePuller(store, client);
+        var missing = ImageReference.Parse($"{registry.Host}/absent/{Guid.NewGuid():N}:v9");
+
+        var error = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(missing, Platform.Host, PullPolicy.Default, _ => Assert.Fail("no local copy, no warning"), Cancel));
+        Assert.Contains(registry.Host, error.Message);
+        Assert.Contains(missing.Repository, error.Message);
+        Assert.Contains("v9", error.Message);
+        Assert.Contains("404", error.Message);
+
+        var offline = ImageReference.Parse("127.0.0.1:1/nothing/here:3.1");
+        var unreachable = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(offline, Platform.Host, PullPolicy.Default, null, Cancel));
+        Assert.Contains("127.0.0.1:1", unreachable.Message);
+        Assert.Contains("nothing/here", unreachable.Message);
+        Assert.Contains("3.1", unreachable.Message);
+
+        var never = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(offline, Platform.Host, PullPolicy.Never, null, Cancel));
+        Assert.Contains("not in the local store", never.Message);
+
+        // A local copy under the name turns the 404 into a warning.
+        var layers = TestImages.TwoLayers(temp);
+        new StoreExporter(store).Export(layers, "top", TestImages.Config(), [missing]);
+        var warnings = new List<string>();
+        await puller.GetAsync(missing, Platform.Host, PullPolicy.Default, warnings.Add, Cancel);
+        Assert.Contains("404", Assert.Single(warnings));
+    }
+}
