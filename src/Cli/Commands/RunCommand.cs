@@ -92,8 +92,8 @@ internal static class RunCommand
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
             {
-                var key = e.Split('=', 2)[0];
-                environment.RemoveAll(x => x.Split('=', 2)[0] == key);
+                var name = e.Split('=', 2)[0];
+                environment.RemoveAll(x => x.Split('=', 2)[0] == name);
                 environment.Add(e.Contains('=') ? e : $"{e}={Environment.GetEnvironmentVariable(e)}");
             }
 

@@ -7,7 +7,7 @@ namespace Builder.Cli.Terminal;
 /// Puts the controlling terminal in raw mode for an interactive container (keys go to the
 /// container's pty unprocessed, so Ctrl-C reaches its shell) and restores it on Dispose.
 /// </summary>
-internal sealed partial class RawTerminal : IDisposable
+internal sealed class RawTerminal : IDisposable
 {
     private const int Stdin = 0;
     private const int TermiosSize = 60; // struct termios on Linux x86_64 and arm64
@@ -46,18 +46,18 @@ internal sealed partial class RawTerminal : IDisposable
 
     public void Dispose() => tcsetattr(Stdin, TcsaNow, _saved);
 
-    [LibraryImport("libc")]
-    private static partial int isatty(int fd);
+    [DllImport("libc")]
+    private static extern int isatty(int fd);
 
-    [LibraryImport("libc")]
-    private static partial int tcgetattr(int fd, [Out] byte[] termios);
+    [DllImport("libc")]
+    private static extern int tcgetattr(int fd, [Out] byte[] termios);
 
-    [LibraryImport("libc")]
-    private static partial int tcsetattr(int fd, int actions, [In] byte[] termios);
+    [DllImport("libc")]
+    private static extern int tcsetattr(int fd, int actions, [In] byte[] termios);
 
-    [LibraryImport("libc")]
-    private static partial void cfmakeraw([In, Out] byte[] termios);
+    [DllImport("libc")]
+    private static extern void cfmakeraw([In, Out] byte[] termios);
 
-    [LibraryImport("libc")]
-    private static partial int ioctl(int fd, uint request, [Out] ushort[] size);
+    [DllImport("libc")]
+    private static extern int ioctl(int fd, uint request, [Out] ushort[] size);
 }
