@@ -56,12 +56,12 @@ public sealed class CaseRun : IDisposable
     };
 
     /// <summary>Builds into WORKDIR/NAME.local and WORKDIR/NAME.oci.tar.</summary>
-    public BuildOutput Build(string name, IReadOnlyDictionary<string, string>? argOverrides = null, bool withOci = true)
+    public BuildOutput Build(string name, IReadOnlyDictionary<string, string>? argOverrides = null, bool withOci = true, string progress = "rawjson")
     {
         var local = Path.Combine(WorkDir, name + ".local");
         var oci = withOci ? Path.Combine(WorkDir, name + ".oci.tar") : null;
         var invocation = Invocation(argOverrides);
-        var result = Cli.Build(invocation, local, oci);
+        var result = Cli.Build(invocation, local, oci, progress);
         return new BuildOutput(result, local, oci, WorkDir, name);
     }
 

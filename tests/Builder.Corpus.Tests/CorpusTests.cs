@@ -59,7 +59,8 @@ public sealed class CorpusTests
         var e = run.Case.Expectation;
         var problems = new List<Difference>();
 
-        var first = run.Build("first", withOci: e.Error is null);
+        // An error is checked as a user reads it: plain progress, the message naming the line.
+        var first = run.Build("first", withOci: e.Error is null, progress: e.Error is null ? "rawjson" : "plain");
         var output = first.Result.Out + "\n" + first.Result.Error;
         if (e.Error is { } error)
         {

@@ -13,11 +13,11 @@ public sealed class BuilderCli(string dataRoot)
     public static string EntryScript => Path.Combine(SharedData.RepoRoot, "builder");
 
     /// <summary>
-    /// `builder --root ROOT build --progress rawjson FLAGS -o type=local,dest=LOCAL -o type=oci,dest=OCI CONTEXT`.
+    /// `builder --root ROOT build --progress PROGRESS FLAGS -o type=local,dest=LOCAL -o type=oci,dest=OCI CONTEXT`.
     /// </summary>
-    public ProcessResult Build(BuildInvocation build, string? localDest, string? ociDest, IEnumerable<string>? extra = null)
+    public ProcessResult Build(BuildInvocation build, string? localDest, string? ociDest, string progress = "rawjson")
     {
-        var args = new List<string> { "--root", DataRoot, "build", "--progress", "rawjson" };
+        var args = new List<string> { "--root", DataRoot, "build", "--progress", progress };
         args.AddRange(build.CommonFlags());
         if (localDest is not null)
         {
@@ -27,7 +27,6 @@ public sealed class BuilderCli(string dataRoot)
         {
             args.AddRange(["-o", $"type=oci,dest={ociDest}"]);
         }
-        args.AddRange(extra ?? []);
         args.Add(build.ContextDir);
         return ProcessRunner.Run(EntryScript, args, build.Environment, TimeSpan.FromMinutes(10));
     }
