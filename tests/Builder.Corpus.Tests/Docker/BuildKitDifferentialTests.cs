@@ -75,32 +75,41 @@ public sealed class BuildKitDifferentialTests(DockerDaemon docker) : IClassFixtu
     }
 
     /// <summary>
-    /// Checks a case's own expectation against BuildKit's result: a tool for writing cases
-    /// (run explicitly), since a deliberate deviation may make an expectation differ from
-    /// BuildKit on purpose.
+    /// Checks every case's own expectation against BuildKit's result: a tool for writing cases
+    /// (run it explicitly), since a deliberate deviation may make an expectation differ from
+    /// BuildKit on purpose. Cases Docker cannot build are left out.
     /// </summary>
-    [Theory(Explicit = true)]
-    [MemberData(nameof(Cases))]
-    public async Task Expectation_holds_on_BuildKit(string name)
+    [Fact(Explicit = true)]
+    public async Task Expectations_hold_on_BuildKit()
     {
         Capabilities.RequireRoot();
         Assert.True(docker.Failure is null, docker.Failure);
-        using var run = await CaseRun.PrepareAsync(name);
-        var e = run.Case.Expectation;
-        var invocation = run.Invocation();
-        var tag = $"corpus-{name}:latest";
-        var theirs = BuildWithDocker(name, tag, ["build", "--network", "none", "--progress", "plain", .. invocation.CommonFlags(), run.ContextDir],
-            invocation.Environment, run.WorkDir);
-        var tree = theirs.RootFs;
-        var problems = new List<Difference>();
-        problems.AddRange(ExpectationChecker.CheckFiles(e.Files, tree, "buildkit"));
-        problems.AddRange(ExpectationChecker.CheckAbsent(e.Absent, tree, "buildkit"));
-        if (e.Exact)
+        var deviations = KnownDeviations.Load();
+        var problems = new List<string>();
+        foreach (var name in CorpusCase.Names())
         {
-            problems.AddRange(ExpectationChecker.CheckExact(e.Files, tree, "buildkit"));
+            using var run = await CaseRun.PrepareAsync(name);
+            var e = run.Case.Expectation;
+            if (e.Error is not null || deviations.NotComparable(name) is not null)
+            {
+                continue;
+            }
+            var invocation = run.Invocation();
+            var theirs = BuildWithDocker(name, $"corpus-{name}:latest",
+                ["build", "--network", "none", "--progress", "plain", .. invocation.CommonFlags(), run.ContextDir],
+                invocation.Environment, run.WorkDir);
+            var tree = theirs.RootFs;
+            var found = new List<Difference>();
+            found.AddRange(ExpectationChecker.CheckFiles(e.Files, tree, "buildkit"));
+            found.AddRange(ExpectationChecker.CheckAbsent(e.Absent, tree, "buildkit"));
+            if (e.Exact)
+            {
+                found.AddRange(ExpectationChecker.CheckExact(e.Files, tree, "buildkit"));
+            }
+            found.AddRange(ExpectationChecker.CheckImage(e, theirs.Config, theirs.LayerCount));
+            problems.AddRange(found.Select(d => $"{name}: {d}"));
         }
-        problems.AddRange(ExpectationChecker.CheckImage(e, theirs.Config, theirs.LayerCount));
-        Assert.True(problems.Count == 0, $"{name}: BuildKit disagrees with the expectation\n  " + string.Join("\n  ", problems));
+        Assert.True(problems.Count == 0, "BuildKit disagrees with these expectations:\n  " + string.Join("\n  ", problems));
     }
 
     /// <summary>
