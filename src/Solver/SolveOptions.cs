@@ -32,8 +32,11 @@ public sealed record SolveOptions
     /// <summary>Secret values by id; asked only when a step mounts the secret.</summary>
     public ISecretSource? Secrets { get; init; }
 
-    /// <summary>How many ops run at once (default: the number of cores).</summary>
-    public int Parallelism { get; init; } = Environment.ProcessorCount;
+    /// <summary>
+    /// How many ops run at once. The default is twice the cores: RUN steps often wait (downloads,
+    /// sleeps, I/O) rather than compute, and three independent stages on two cores should not queue.
+    /// </summary>
+    public int Parallelism { get; init; } = Environment.ProcessorCount * 2;
 
     /// <summary>The Dockerfile's path as the user named it and its lines, for failure reports.</summary>
     public string? SourceFile { get; init; }

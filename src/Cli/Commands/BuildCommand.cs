@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Builder.Build;
 using Builder.Cli.Build;
 using Builder.Cli.Output;
 using Builder.Cli.Progress;
@@ -56,7 +57,7 @@ internal static class BuildCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var request = new BuildRequest
+            var request = new BuildRequestArguments
             {
                 ContextArgument = parse.GetValue(context)!,
                 File = parse.GetValue(file),
@@ -69,7 +70,7 @@ internal static class BuildCommand
                 Pull = parse.GetValue(pull),
                 Platform = parse.GetValue(platform),
                 Outputs = parse.GetValue(outputs) ?? [],
-                Progress = parse.GetValue(quiet) ? "quiet" : parse.GetValue(progress),
+                Progress = parse.GetValue(quiet) ? "quiet" : parse.GetValue(progress) ?? Environment.GetEnvironmentVariable("BUILDKIT_PROGRESS") ?? "auto",
                 Quiet = parse.GetValue(quiet),
                 IidFile = parse.GetValue(iidFile),
                 MetadataFile = parse.GetValue(metadataFile),
@@ -77,6 +78,7 @@ internal static class BuildCommand
                 BuildContexts = parse.GetValue(buildContexts) ?? [],
                 Network = parse.GetValue(network),
                 Allow = parse.GetValue(allow) ?? [],
+                Debug = parse.GetValue<bool>("--debug"),
             };
             using var store = StoreSession.Open(parse);
             return await RunAsync(cli, store, request, cancellationToken).ConfigureAwait(false);
@@ -84,8 +86,17 @@ internal static class BuildCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext cli, StoreSession store, BuildRequest request, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext cli, StoreSession store, BuildRequestArguments request, CancellationToken cancellationToken)
     {
+        var phases = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string name)
+        {
+            if (request.Debug)
+            {
+                cli.Error.WriteLine($"debug: {name} at {phases.Elapsed.TotalMilliseconds:F0} ms (process up {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms)");
+            }
+        }
+        Phase("store opened");
         var fromStdin = request.ContextArgument == "-";
         var contextDir = fromStdin ? EmptyContext(store) : Path.GetFullPath(request.ContextArgument);
         if (!Directory.Exists(contextDir))
@@ -108,11 +119,7 @@ internal static class BuildCommand
                 throw new UsageException($"--output {o}: {e.Message}");
             }
         }).ToList();
-        if (outputs.Count == 0)
-        {
-            outputs.Add(OutputSpec.Parse("type=image"));
-        }
-        var defaultNetwork = request.Network switch
+        var network = request.Network switch
         {
             null or "" or "default" => NetworkMode.Default,
             "none" => NetworkMode.None,
@@ -129,79 +136,45 @@ internal static class BuildCommand
         var mode = ProgressModes.TryParse(request.Progress, out var parsedMode)
             ? parsedMode
             : throw new UsageException($"--progress {request.Progress}: expected one of {string.Join(", ", ProgressModes.Names)}");
-        var secretSource = SecretArguments.Parse(request.Secrets);
-        var (namedContexts, localDirs) = NamedContexts(request.BuildContexts);
-        localDirs["context"] = contextDir;
+        var (namedContexts, localContexts) = NamedContexts(request.BuildContexts);
+        var build = new BuildRequest
+        {
+            DockerfileText = source.Text,
+            DockerfileName = source.DisplayName,
+            ContextDirectory = contextDir,
+            ContextExcludes = DockerIgnoreLoader.Load(contextDir, source.Path),
+            NamedContexts = namedContexts,
+            LocalContexts = localContexts,
+            Tags = request.Tags,
+            BuildArgs = request.BuildArgs,
+            Labels = request.Labels,
+            Target = request.Target,
+            NoCache = request.NoCache,
+            NoCacheFilter = request.NoCacheFilter,
+            Pull = request.Pull,
+            Outputs = outputs,
+            Secrets = SecretArguments.Parse(request.Secrets),
+            Network = network,
+            Allow = request.Allow.ToHashSet(StringComparer.Ordinal),
+            SourceDateEpoch = SourceDateEpoch(),
+        };
 
         var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
         await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
-        void Warn(string text) => renderer.Report(new BuildMessage(DateTimeOffset.UtcNow, MessageLevel.Warning, text));
-        var policy = request.Pull ? PullPolicy.Always : PullPolicy.Default;
-        var images = new MemoizedImageSource(store.Puller);
-
-        ConversionResult conversion;
+        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, new BuildSolver(store.Root, Executors.Create()));
         try
         {
-            var ast = DockerfileParser.Parse(source.Text);
-            conversion = await DockerfileConverter.ConvertAsync(ast, new ConvertOptions
-            {
-                DockerfileName = source.DisplayName,
-                Target = request.Target,
-                BuildArgs = request.BuildArgs,
-                Labels = request.Labels,
-                ContextExcludes = DockerIgnoreLoader.Load(contextDir, source.Path),
-                NamedContexts = namedContexts,
-                NoCache = request.NoCache,
-                NoCacheFilter = request.NoCacheFilter,
-                ImageResolver = new FrontendImageResolver(images, policy, Warn),
-            }, cancellationToken).ConfigureAwait(false);
+            var outcome = await pipeline.RunAsync(build, renderer, cli.StdoutStream, Phase, cancellationToken).ConfigureAwait(false);
+            await renderer.FinishAsync(BuildOutcome.Succeeded).ConfigureAwait(false);
+            await WriteResultFilesAsync(cli, request, outcome.Image, cancellationToken).ConfigureAwait(false);
+            Phase("done");
+            return ExitCodes.Success;
         }
         catch (DockerfileException e)
         {
             await renderer.DisposeAsync().ConfigureAwait(false);
             DockerfileErrorPrinter.PrintError(cli.Error, source.DisplayName, source.Text, e);
             return ExitCodes.Failure;
-        }
-        foreach (var warning in conversion.Warnings)
-        {
-            Warn($"{source.DisplayName}:{warning.StartLine}: {warning.Message} ({warning.Rule})");
-        }
-
-        var executor = Executors.Create();
-        try
-        {
-            var solver = new BuildSolver(store.Root, executor);
-            var solved = await solver.SolveAsync(conversion.Definition!, new SolveOptions
-            {
-                LocalDirs = localDirs,
-                Images = images,
-                PullPolicy = policy,
-                NoCache = request.NoCache,
-                DefaultNetwork = defaultNetwork,
-                AllowNetworkHost = defaultNetwork == NetworkMode.Host || request.Allow.Contains("network.host"),
-                AllowInsecure = request.Allow.Contains("security.insecure"),
-                Secrets = secretSource,
-                SourceFile = source.DisplayName,
-                SourceLines = source.Text.Split('\n'),
-            }, renderer, cancellationToken).ConfigureAwait(false);
-
-            var config = ImageHistory.Reconcile(conversion.Image, solved.Layers.Count);
-            var result = new BuildResult(solved.Layers, solved.TopSnapshot, config, request.Tags);
-            var exporter = new ImageExporter(store.Images, store.Registry, cli.StdoutStream);
-            var epoch = SourceDateEpoch();
-            ExportResult? imageResult = null;
-            var number = solved.LastNumber;
-            foreach (var output in outputs)
-            {
-                var exported = await ExportAsync(renderer, exporter, output, result, epoch, ++number, cancellationToken).ConfigureAwait(false);
-                if (exported.ConfigDigest is not null)
-                {
-                    imageResult ??= exported;
-                }
-            }
-            await renderer.FinishAsync(BuildOutcome.Succeeded).ConfigureAwait(false);
-            await WriteResultFilesAsync(cli, request, imageResult, cancellationToken).ConfigureAwait(false);
-            return ExitCodes.Success;
         }
         catch (StepFailedException e)
         {
@@ -213,39 +186,9 @@ internal static class BuildCommand
             await renderer.FinishAsync(BuildOutcome.Canceled).ConfigureAwait(false);
             return ExitCodes.Interrupted;
         }
-        finally
-        {
-            (executor as IDisposable)?.Dispose();
-        }
     }
 
-    /// <summary>Runs one export as its own progress vertex, so its time shows and its failure reads like a step's.</summary>
-    private static async Task<ExportResult> ExportAsync(IProgressSink progress, ImageExporter exporter, OutputSpec output, BuildResult result, long? epoch, int number, CancellationToken cancellationToken)
-    {
-        var name = output.Type switch
-        {
-            Exporter.Outputs.OutputType.Image => "exporting to image",
-            Exporter.Outputs.OutputType.Registry => "exporting to image and pushing",
-            var t => $"exporting to {t.ToString().ToLowerInvariant()}" + (output.Dest is { } d ? $" ({(d == "-" ? "stdout" : d)})" : ""),
-        };
-        var id = "export:" + name;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        progress.Report(new VertexStatus(DateTimeOffset.UtcNow, id, number, name, VertexState.Running));
-        try
-        {
-            var exported = await exporter.ExportAsync(output, result, epoch, cancellationToken).ConfigureAwait(false);
-            progress.Report(new VertexStatus(DateTimeOffset.UtcNow, id, number, name, VertexState.Done, clock.Elapsed));
-            return exported;
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or InvalidDataException or ArgumentException or UnauthorizedAccessException or Oci.Registry.RegistryException or HttpRequestException or FormatException)
-        {
-            var failure = new StepFailure($"{name}: {e.Message}");
-            progress.Report(new VertexStatus(DateTimeOffset.UtcNow, id, number, name, VertexState.Failed, clock.Elapsed, failure));
-            throw new StepFailedException(name, failure, e);
-        }
-    }
-
-    private static async Task WriteResultFilesAsync(CliContext cli, BuildRequest request, ExportResult? image, CancellationToken cancellationToken)
+    private static async Task WriteResultFilesAsync(CliContext cli, BuildRequestArguments request, ExportResult? image, CancellationToken cancellationToken)
     {
         if (image?.ConfigDigest is { } id)
         {
@@ -265,7 +208,7 @@ internal static class BuildCommand
         }
     }
 
-    private static (Dictionary<string, string> Named, Dictionary<string, string> LocalDirs) NamedContexts(IEnumerable<string> values)
+    private static (Dictionary<string, string> Named, Dictionary<string, string> Local) NamedContexts(IEnumerable<string> values)
     {
         var named = new Dictionary<string, string>(StringComparer.Ordinal);
         var local = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -288,7 +231,7 @@ internal static class BuildCommand
                 throw new UsageException($"--build-context {value}: {target} is not a directory");
             }
             named[name] = Path.GetFullPath(target);
-            local["context:" + name] = Path.GetFullPath(target);
+            local[name] = Path.GetFullPath(target);
         }
         return (named, local);
     }
@@ -321,7 +264,8 @@ internal static class BuildCommand
         return dir;
     }
 
-    private sealed record BuildRequest
+    /// <summary>The command line as given, before checks.</summary>
+    private sealed record BuildRequestArguments
     {
         public required string ContextArgument { get; init; }
         public string? File { get; init; }
@@ -342,6 +286,7 @@ internal static class BuildCommand
         public IReadOnlyList<string> BuildContexts { get; init; } = [];
         public string? Network { get; init; }
         public IReadOnlyList<string> Allow { get; init; } = [];
+        public bool Debug { get; init; }
     }
 }
 

@@ -88,6 +88,10 @@ internal sealed class StoreSession : IDisposable
 
     public void Dispose()
     {
+        if (_puller.IsValueCreated)
+        {
+            _puller.Value.Dispose();
+        }
         if (_client.IsValueCreated)
         {
             _client.Value.Dispose();

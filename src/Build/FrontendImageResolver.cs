@@ -3,10 +3,10 @@ using Builder.Oci.Image;
 using Builder.Oci.References;
 using Builder.Solver.Sources;
 
-namespace Builder.Cli.Build;
+namespace Builder.Build;
 
 /// <summary>Lets the frontend read base images' configs through the build's image source, so both see one digest.</summary>
-internal sealed class FrontendImageResolver(IImageSource images, PullPolicy policy, Action<string> warn) : IImageResolver
+public sealed class FrontendImageResolver(IImageSource images, PullPolicy policy, Action<string> warn) : IImageResolver
 {
     public async Task<ResolvedImage> ResolveAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken)
     {

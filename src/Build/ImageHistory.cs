@@ -1,13 +1,13 @@
 using Builder.Oci.Image;
 
-namespace Builder.Cli.Build;
+namespace Builder.Build;
 
 /// <summary>
 /// Makes the config's history agree with the layers: a base image may carry fewer history entries
 /// than layers (images made without history), and the OCI spec wants one non-empty entry per
 /// layer. Missing entries are added at the front, as BuildKit does.
 /// </summary>
-internal static class ImageHistory
+public static class ImageHistory
 {
     public static ImageConfig Reconcile(ImageConfig config, int layers)
     {
