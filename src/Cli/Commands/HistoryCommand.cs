@@ -43,7 +43,7 @@ internal static class HistoryCommand
                     VertexState.Failed => step.FailedStateId is { } kept ? "FAILED (kept: " + kept + ")" : "FAILED",
                     var other => other.ToString().ToUpperInvariant(),
                 };
-                var duration = step.Duration is { } d ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + "s" : "-";
+                var duration = step.Duration is { } d ? d.TotalSeconds.ToString(d.TotalSeconds < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + "s" : "-";
                 var snapshot = step.FailedStateId is { } failed ? "failed/" + failed : step.Snapshot;
                 rows.Add([step.Number.ToString(CultureInfo.InvariantCulture), status, duration, snapshot ?? "-", Size(store, snapshot), step.Name]);
             }

@@ -15,13 +15,14 @@ public sealed class DebugCommandTests
         var id = session.BuildFailing();
 
         var ls = session.Run("debug", "ls");
+        TestContext.Current.TestOutputHelper?.WriteLine(ls.Out);
 
         Assert.Equal(0, ls.ExitCode);
         var rows = DebugSession.Table(ls.Out);
         Assert.Equal(["ID", "CREATED", "IMAGE/BUILD", "SOURCE", "INSTRUCTION", "EXIT", "SIZE", "EXPIRES"], rows[0]);
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal(id, row[0]);
-        Assert.Equal("Dockerfile:3", row[3]);
+        Assert.Equal(Path.Combine(session.Context, "Dockerfile") + ":3", row[3]);
         Assert.StartsWith("RUN echo " + DebugSession.PartialContent, row[4], StringComparison.Ordinal);
         Assert.Equal("3", row[5]);
         Assert.StartsWith("in ", row[7], StringComparison.Ordinal);
@@ -40,9 +41,29 @@ public sealed class DebugCommandTests
         await pty.TypeAsync("exit 5\n");
         var code = await pty.ExitAsync();
 
-        Assert.Contains(DebugSession.PartialContent, pty.Output, StringComparison.Ordinal);
-        Assert.Contains("/dev/pts/", pty.Output, StringComparison.Ordinal); // the shell has a real terminal
+        Assert.Matches($"(?m)^{DebugSession.PartialContent}\\r*$", pty.Output);
+        Assert.DoesNotContain("not a tty", pty.Output, StringComparison.Ordinal); // the shell has a real terminal,
+        Assert.Contains("/ # ", pty.Output, StringComparison.Ordinal); // so it is interactive and prompts in the step's working directory
         Assert.Equal(5, code);
+    }
+
+    [Fact]
+    public async Task BuildOnFailureShell_OpensTheShellInTheFailedState_ThenFailsTheBuild()
+    {
+        using var session = await DebugSession.CreateAsync();
+        File.WriteAllText(Path.Combine(session.Context, "Dockerfile"), session.FailingDockerfile);
+
+        using var pty = new PtyProcess($"{DebugSession.BuilderExecutable()} --root {session.Root} build --progress plain --on-failure shell {session.Context}");
+        await pty.WaitForAsync("opening a shell in the failed step's state");
+        await pty.TypeAsync("cat /work/partial.txt; echo mark-$((6*7))\n");
+        await pty.WaitForAsync("mark-42");
+        await pty.TypeAsync("exit 0\n");
+        var code = await pty.ExitAsync();
+
+        var shell = pty.Output[pty.Output.IndexOf("opening a shell", StringComparison.Ordinal)..]; // the build's log also names the content
+        Assert.Matches($"(?m)^{DebugSession.PartialContent}\\r*$", shell);
+        Assert.Equal(1, code); // the build still failed
+        Assert.Single(session.Run("debug", "ls", "-q").Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)); // and its state is kept
     }
 
     [Fact]
@@ -120,6 +141,7 @@ public sealed class DebugCommandTests
 
         var build = session.Build(session.CorrectedDockerfile, "-t", "fixed:1");
         var history = session.Run("history");
+        TestContext.Current.TestOutputHelper?.WriteLine(history.Out);
         var run = session.Run("run", "fixed:1", "cat", "/work/partial.txt");
 
         Assert.Equal(0, build.ExitCode);
