@@ -12,7 +12,7 @@ public sealed class DebugCommandTests
     public async Task Ls_ShowsTheFailedStepWithItsDockerfileLineAndExitCode()
     {
         using var session = await DebugSession.CreateAsync();
-        var id = session.BuildFailing();
+        var id = session.BuildFailing("-t", "app:broken");
 
         var ls = session.Run("debug", "ls");
         TestContext.Current.TestOutputHelper?.WriteLine(ls.Out);
@@ -22,6 +22,7 @@ public sealed class DebugCommandTests
         Assert.Equal(["ID", "CREATED", "IMAGE/BUILD", "SOURCE", "INSTRUCTION", "EXIT", "SIZE", "EXPIRES"], rows[0]);
         var row = Assert.Single(rows.Skip(1));
         Assert.Equal(id, row[0]);
+        Assert.Equal("docker.io/library/app:broken", row[2]);
         Assert.Equal(Path.Combine(session.Context, "Dockerfile") + ":3", row[3]);
         Assert.StartsWith("RUN echo " + DebugSession.PartialContent, row[4], StringComparison.Ordinal);
         Assert.Equal("3", row[5]);
