@@ -68,6 +68,21 @@ public sealed class DebugCommandTests
     }
 
     [Fact]
+    public async Task Run_Interactive_StillWorksOverTheSharedContainerPiece()
+    {
+        using var session = await DebugSession.CreateAsync();
+        Assert.Equal(0, session.Build(session.CorrectedDockerfile, "-t", "fixed:1").ExitCode);
+
+        using var pty = new PtyProcess($"{DebugSession.BuilderExecutable()} --root {session.Root} run -it fixed:1 sh");
+        await pty.TypeAsync("cat /work/partial.txt; echo mark-$((6*7))\n");
+        await pty.WaitForAsync("mark-42");
+        await pty.TypeAsync("exit 4\n");
+
+        Assert.Equal(4, await pty.ExitAsync());
+        Assert.Matches($"(?m)^{DebugSession.PartialContent}\\r*$", pty.Output);
+    }
+
+    [Fact]
     public async Task Shell_Before_LacksTheFileAndChangesAreDiscarded()
     {
         using var session = await DebugSession.CreateAsync();
@@ -118,6 +133,23 @@ public sealed class DebugCommandTests
 
         Assert.Equal(0, diff.ExitCode);
         Assert.Equal(["A /work/partial.txt"], diff.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Diff_ListsAddedChangedAndDeletedPaths_DeletedDirectoriesOnce()
+    {
+        using var session = await DebugSession.CreateAsync();
+        session.Build($"""
+            FROM {session.BaseImage}
+            RUN mkdir -p /work/sub && echo base > /work/base.txt && echo s > /work/sub/s.txt && echo keep > /keep.txt
+            RUN rm /work/base.txt && rm -rf /work/sub && echo more >> /keep.txt && mkdir /new && echo n > /new/n.txt && exit 1
+            """);
+        var id = session.Run("debug", "ls", "-q").Out.Trim();
+
+        var diff = session.Run("debug", "diff", id);
+
+        Assert.Equal(0, diff.ExitCode);
+        Assert.Equal(["C /keep.txt", "A /new", "A /new/n.txt", "D /work/base.txt", "D /work/sub"], diff.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Fact]
