@@ -166,7 +166,7 @@ internal static class BuildCommand
 
         var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
         await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
-        var solver = new BuildSolver(store.Root, Executors.Create());
+        var solver = new BuildSolver(store.Root, new DeferredExecutor(() => Executors.Create()));
         request.OnFailure.Prepare(solver.Failures);
         var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, solver);
         try

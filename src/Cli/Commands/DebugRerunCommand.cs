@@ -17,7 +17,7 @@ internal static class DebugRerunCommand
     public static Command Create(CliContext cli)
     {
         var id = new Argument<string>("ID") { Description = "A kept failed step's id (or prefix)" };
-        var network = new Option<string?>("--network") { Description = "none or host (default: as the step ran)" };
+        var network = new Option<string?>("--network") { Description = "none, default or host (unless given: as the step ran)" };
         var rerun = new Command("rerun", "Run a failed step's command again in a fresh copy of the state before it") { id, network };
         rerun.SetAction((parse, cancellationToken) => DebugCommand.RunAsync(cli, async () =>
         {

@@ -17,7 +17,7 @@ internal static class DebugShellCommand
         var target = new DebugCommand.TargetArguments();
         var before = new Option<bool>("--before") { Description = "Enter the state before the step ran" };
         var program = new Option<string?>("--cmd") { Description = "Program to run instead of /bin/sh (arguments separated by spaces)" };
-        var network = new Option<string?>("--network") { Description = "none (default) or host" };
+        var network = new Option<string?>("--network") { Description = "none (the default: loopback only), default (outbound through the user-mode NAT) or host" };
         var commit = new Option<string?>("--commit") { Description = "Save the container's changes as image NAME:TAG in the local store (discarded otherwise)" };
         var secrets = new Option<string[]>("--secret") { Description = "Mount a secret at /run/secrets/ID: id=X,src=FILE or id=X,env=VAR (secrets are never kept)", AllowMultipleArgumentsPerToken = false };
         var shell = new Command("shell", "Start a shell in the state of a failed (or any) step") { before, program, network, commit, secrets };
@@ -45,7 +45,8 @@ internal static class DebugShellCommand
     internal static NetworkMode ParseNetwork(string? text) => text switch
     {
         null or "" or "none" => NetworkMode.None,
+        "default" => NetworkMode.Default,
         "host" => NetworkMode.Host,
-        var other => throw new UsageException($"--network {other}: expected none or host"),
+        var other => throw new UsageException($"--network {other}: expected none, default or host"),
     };
 }

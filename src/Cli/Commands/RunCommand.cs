@@ -51,7 +51,7 @@ internal static class RunCommand
         var remove = new Option<bool>("--rm") { Description = "Remove the container when it exits (always done: containers are not kept)" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep standard input open" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal" };
-        var network = new Option<string?>("--network") { Description = "none (default) or host" };
+        var network = new Option<string?>("--network") { Description = "none (the default: loopback only), default (outbound through a user-mode NAT) or host" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable K=V", AllowMultipleArgumentsPerToken = false };
         var user = new Option<string?>("--user", "-u") { Description = "Run as this user (name or uid[:gid])" };
@@ -84,8 +84,9 @@ internal static class RunCommand
             var networkMode = parse.GetValue(network) switch
             {
                 null or "" or "none" => NetworkMode.None,
+                "default" => NetworkMode.Default,
                 "host" => NetworkMode.Host,
-                var other => throw new UsageException($"--network {other}: expected none or host"),
+                var other => throw new UsageException($"--network {other}: expected none, default or host"),
             };
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
