@@ -24,7 +24,7 @@ internal static class DebugRerunCommand
             using var store = StoreSession.Open(parse);
             var target = DebugTarget.Resolve(store.Root, parse.GetValue(id), null);
             var failure = target.Failure!;
-            var mode = parse.GetValue(network) is { } text ? DebugShellCommand.ParseNetwork(text)
+            var mode = parse.GetValue(network) is { } text ? SnapshotContainer.ParseNetwork(text)
                 : Enum.TryParse<NetworkMode>(failure.Network, out var recorded) ? recorded : NetworkMode.None;
             await cli.Error.WriteLineAsync($"re-running {failure.Name} from {failure.SourceFile}:{failure.StartLine} in a fresh copy of the state before it").ConfigureAwait(false);
             using var container = SnapshotContainer.Create(store.Root, target.Before, "rerun");

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Builder.Cli.Build;
+using Builder.Cli.Containers;
 using Builder.Cli.Debug;
 using Builder.Cli.Store;
-using Builder.Engine;
 
 namespace Builder.Cli.Commands;
 
@@ -37,16 +37,8 @@ internal static class DebugShellCommand
         Command = parse.GetValue(program) is { } text
             ? text.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } argv ? argv : throw new UsageException("--cmd: give a program")
             : ["/bin/sh"],
-        Network = ParseNetwork(parse.GetValue(network)),
+        Network = SnapshotContainer.ParseNetwork(parse.GetValue(network)),
         Commit = parse.GetValue(commit) is { } name ? StoreCommand.ParseReference(name) : null,
         Secrets = parse.GetValue(secrets) is { Length: > 0 } given ? SecretArguments.Parse(given) : null,
-    };
-
-    internal static NetworkMode ParseNetwork(string? text) => text switch
-    {
-        null or "" or "none" => NetworkMode.None,
-        "default" => NetworkMode.Default,
-        "host" => NetworkMode.Host,
-        var other => throw new UsageException($"--network {other}: expected none, default or host"),
     };
 }

@@ -81,13 +81,7 @@ internal static class RunCommand
                 cli.Error.WriteLine($"error: {parse.GetValue(image)} has no command (CMD or ENTRYPOINT); give one after the image name");
                 return ExitCodes.Usage;
             }
-            var networkMode = parse.GetValue(network) switch
-            {
-                null or "" or "none" => NetworkMode.None,
-                "default" => NetworkMode.Default,
-                "host" => NetworkMode.Host,
-                var other => throw new UsageException($"--network {other}: expected none, default or host"),
-            };
+            var networkMode = SnapshotContainer.ParseNetwork(parse.GetValue(network));
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
             {

@@ -73,6 +73,15 @@ internal sealed class SnapshotContainer : IDisposable
         return await Executors.Create().RunAsync(spec with { RootFs = RootFs }, io, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>A <c>--network</c> value of <c>builder run</c> and <c>builder debug</c>: none (loopback only, the default), default (the user-mode NAT) or host.</summary>
+    public static NetworkMode ParseNetwork(string? text) => text switch
+    {
+        null or "" or "none" => NetworkMode.None,
+        "default" => NetworkMode.Default,
+        "host" => NetworkMode.Host,
+        var other => throw new UsageException($"--network {other}: expected none, default or host"),
+    };
+
     /// <summary>Unmounts and commits the container's changes as the snapshot <paramref name="name"/> (its parent is the one given at Create).</summary>
     public void Commit(string name, IReadOnlyDictionary<string, string>? labels = null)
     {
