@@ -244,6 +244,36 @@ public sealed class DebugCommandTests
     }
 
     [Fact]
+    public async Task Secrets_AreNeverKept_AndMountOnlyWhenGivenAgain()
+    {
+        using var session = await DebugSession.CreateAsync();
+        var secretFile = Path.Combine(session.Scratch, "token");
+        File.WriteAllText(secretFile, "s3cr3t-value");
+        var build = session.Build($"""
+            FROM {session.BaseImage}
+            ENV VISIBLE=yes
+            RUN --mount=type=secret,id=tok,env=TOK test -n "$TOK" && exit 7
+            """, "--secret", $"id=tok,src={secretFile}");
+        Assert.Equal(1, build.ExitCode);
+        var id = session.Run("debug", "ls", "-q").Out.Trim();
+        Assert.Equal("7", DebugSession.Table(session.Run("debug", "ls").Out)[1][5]); // the step saw the secret
+
+        var env = session.Run("debug", "shell", id, "--cmd", "env");
+        var without = session.Run("debug", "shell", id, "--cmd", "ls /run/secrets");
+        var with = session.Run("debug", "shell", id, "--secret", $"id=tok,src={secretFile}", "--cmd", "cat /run/secrets/tok");
+
+        Assert.Contains("VISIBLE=yes", env.StdoutText, StringComparison.Ordinal); // the step's env is there
+        Assert.DoesNotContain("s3cr3t-value", env.StdoutText, StringComparison.Ordinal); // but not the secret
+        Assert.DoesNotContain("tok", without.StdoutText, StringComparison.Ordinal);
+        Assert.Equal(0, with.ExitCode);
+        Assert.Equal("s3cr3t-value", with.StdoutText);
+        foreach (var db in Directory.GetFiles(session.Root, "metadata.db*")) // the db and its WAL
+        {
+            Assert.DoesNotContain("s3cr3t-value", File.ReadAllText(db), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task Discard_KeepsNothing()
     {
         using var session = await DebugSession.CreateAsync();
