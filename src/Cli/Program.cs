@@ -30,6 +30,9 @@ public static class Program
             LoginCommand.Create(cli),
             LogoutCommand.Create(cli),
             ImportCommand.Create(cli),
+            DebugCommand.Create(cli),
+            HistoryCommand.Create(cli),
+            PruneCommand.Create(cli),
         };
         root.Options.Add(debug);
         GlobalOptions.AddTo(root);

@@ -62,6 +62,9 @@ internal sealed class SecretArguments : ISecretSource
         return parsed;
     }
 
+    /// <summary>The ids given, for <c>builder debug shell --secret</c>, which mounts each one at /run/secrets/ID.</summary>
+    public IEnumerable<string> Ids => _secrets.Keys;
+
     public async ValueTask<byte[]?> GetAsync(string id, CancellationToken cancellationToken)
     {
         if (!_secrets.TryGetValue(id, out var secret))

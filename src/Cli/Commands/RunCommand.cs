@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Builder.Cli.Store;
-using Builder.Cli.Terminal;
+using Builder.Cli.Containers;
 using Builder.Engine;
 using Builder.Exporter.Store;
-using Builder.Snapshotter.Mounts;
 
 namespace Builder.Cli.Commands;
 
@@ -83,13 +81,7 @@ internal static class RunCommand
                 cli.Error.WriteLine($"error: {parse.GetValue(image)} has no command (CMD or ENTRYPOINT); give one after the image name");
                 return ExitCodes.Usage;
             }
-            var networkMode = parse.GetValue(network) switch
-            {
-                null or "" or "none" => NetworkMode.None,
-                "default" => NetworkMode.Default,
-                "host" => NetworkMode.Host,
-                var other => throw new UsageException($"--network {other}: expected none, default or host"),
-            };
+            var networkMode = SnapshotContainer.ParseNetwork(parse.GetValue(network));
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
             {
@@ -98,45 +90,21 @@ internal static class RunCommand
                 environment.Add(e.Contains('=') ? e : $"{e}={Environment.GetEnvironmentVariable(e)}");
             }
 
-            var workspace = Path.Combine(store.Root.Path, "tmp", "run-" + Guid.NewGuid().ToString("N")[..12]);
-            var rootfs = Path.Combine(workspace, "rootfs");
-            Directory.CreateDirectory(rootfs);
-            var key = "run/" + Guid.NewGuid().ToString("N");
-            var mounts = store.Root.Snapshots.Prepare(key, stored.TopSnapshot);
-            try
+            using var container = SnapshotContainer.Create(store.Root, stored.TopSnapshot, "run");
+            var exit = await container.RunAsync(cli, new ContainerSpec
             {
-                using var tree = MountedTree.Mount(mounts, rootfs);
-                var useTty = parse.GetValue(tty);
-                using var raw = useTty ? RawTerminal.Enter() : null;
-                var io = new ContainerIo
-                {
-                    Stdin = parse.GetValue(interactive) ? Console.OpenStandardInput() : null,
-                    Stdout = cli.StdoutStream,
-                    Stderr = useTty ? null : Console.OpenStandardError(),
-                    Terminal = useTty ? RawTerminal.Size() : null,
-                };
-                using var resize = useTty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => io.Resize(RawTerminal.Size())) : null;
-                var executor = Executors.Create();
-                var exit = await executor.RunAsync(new ContainerSpec
-                {
-                    RootFs = rootfs,
-                    Args = args,
-                    Env = environment,
-                    WorkingDir = parse.GetValue(workdir) ?? (string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir),
-                    User = parse.GetValue(user) ?? config.User ?? "",
-                    Network = networkMode,
-                }, io, cancellationToken).ConfigureAwait(false);
-                if (exit.Failure is { } failure)
-                {
-                    cli.Error.WriteLine($"error: the container could not start: {failure.Message}");
-                }
-                return exit.ExitCode;
-            }
-            finally
+                RootFs = container.RootFs,
+                Args = args,
+                Env = environment,
+                WorkingDir = parse.GetValue(workdir) ?? (string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir),
+                User = parse.GetValue(user) ?? config.User ?? "",
+                Network = networkMode,
+            }, parse.GetValue(interactive), parse.GetValue(tty), cancellationToken).ConfigureAwait(false);
+            if (exit.Failure is { } failure)
             {
-                store.Root.Snapshots.Remove(key);
-                Directory.Delete(workspace, recursive: true);
+                cli.Error.WriteLine($"error: the container could not start: {failure.Message}");
             }
+            return exit.ExitCode;
         });
         return run;
     }
