@@ -30,9 +30,12 @@ public static class Program
             LoginCommand.Create(cli),
             LogoutCommand.Create(cli),
             ImportCommand.Create(cli),
+            PruneCommand.Create(cli),
+            ServeCommand.Create(cli),
         };
         root.Options.Add(debug);
         GlobalOptions.AddTo(root);
+        Remote.RemoteOptions.AddTo(root);
         foreach (var option in root.Options.OfType<VersionOption>())
         {
             option.Action = new PrintVersionAction(cli);

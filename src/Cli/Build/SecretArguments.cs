@@ -62,6 +62,9 @@ internal sealed class SecretArguments : ISecretSource
         return parsed;
     }
 
+    /// <summary>The secret ids given (a remote build offers these to the server).</summary>
+    public IReadOnlyCollection<string> Ids => _secrets.Keys;
+
     public async ValueTask<byte[]?> GetAsync(string id, CancellationToken cancellationToken)
     {
         if (!_secrets.TryGetValue(id, out var secret))
