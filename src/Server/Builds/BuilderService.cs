@@ -183,14 +183,22 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         {
             throw Invalid($"a message was larger than the server's limit ({e.Status.Detail})");
         }
-        catch (InvalidProtocolBufferException e)
+        catch (Exception e) when (Undecodable(e) is { } inner)
         {
-            throw Invalid($"a message could not be decoded: {e.Message}");
+            throw Invalid($"a message could not be decoded: {inner.Message}");
         }
-        catch (InvalidOperationException e) when (e.InnerException is InvalidProtocolBufferException || e.Message.Contains("deserializ", StringComparison.OrdinalIgnoreCase))
+    }
+
+    private static InvalidProtocolBufferException? Undecodable(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
         {
-            throw Invalid($"a message could not be decoded: {e.Message}");
+            if (e is InvalidProtocolBufferException decode)
+            {
+                return decode;
+            }
         }
+        return null;
     }
 
     /// <summary>Turns a start message into a build request, refusing bad options with InvalidArgument; true when an output comes back to the client.</summary>
