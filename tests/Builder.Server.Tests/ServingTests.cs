@@ -89,10 +89,11 @@ public sealed class ServingTests
             await call.RequestStream.WriteAsync(new ClientMessage { Manifest = new ContextManifest { Done = true } });
             await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken);
         });
-        Assert.Equal(StatusCode.Unavailable, error.StatusCode);
+        // The handshake fails (Unavailable) or, with TLS 1.3, the server drops the connection right after it (Internal).
+        Assert.Contains(error.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
         Assert.False(Directory.Exists(Path.Combine(server.DataRootPath, "server", "contexts")), "the server began a build for a client it should have refused");
         var images = await Assert.ThrowsAsync<RpcException>(async () => await client.ImagesAsync(new ImagesRequest(), cancellationToken: TestContext.Current.CancellationToken));
-        Assert.Equal(StatusCode.Unavailable, images.StatusCode);
+        Assert.Contains(images.StatusCode, new[] { StatusCode.Unavailable, StatusCode.Internal });
     }
 
     [Fact]

@@ -53,6 +53,8 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         }
 
         var stream = new ServerStream(responseStream, callCancellation);
+        using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(callCancellation);
+        Task? reader = null;
         try
         {
             using var admission = await state.Gate.EnterAsync(
@@ -64,18 +66,29 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
 
             var contextMessages = Channel.CreateUnbounded<ClientMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
             var requests = new ClientRequests(stream.SendAsync, start.SecretIds.ToHashSet(StringComparer.Ordinal), cancellationToken);
-            var reader = RouteAsync(requestStream, contextMessages.Writer, requests, buildCancellation);
+            reader = RouteAsync(requestStream, contextMessages.Writer, requests, buildCancellation, readerStop.Token);
 
             var result = await RunAsync(start, request, clientOutput, stream, contextMessages.Reader, requests, context, cancellationToken).ConfigureAwait(false);
             await stream.SendAsync(new ServerMessage { Result = result }, callCancellation).ConfigureAwait(false);
-            _ = reader;
+            // The client ends its side once it has the result; a read must not outlive the call.
+            await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(10), callCancellation)).ConfigureAwait(false);
         }
         catch (InvalidContextException e)
         {
             throw Invalid(e.Message);
         }
+        catch (Exception e) when (e is not RpcException and not OperationCanceledException)
+        {
+            // One clear line for the client instead of gRPC's "Exception was thrown by handler".
+            throw new RpcException(new Status(StatusCode.Internal, $"the build server failed: {e.GetType().Name}: {e.Message}"));
+        }
         finally
         {
+            if (reader is not null)
+            {
+                await readerStop.CancelAsync().ConfigureAwait(false);
+                await reader.ConfigureAwait(false);
+            }
             await stream.CompleteAsync().ConfigureAwait(false);
         }
     }
@@ -129,11 +142,12 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
     }
 
     /// <summary>Reads the client's messages: context ones to the sync, answers to whoever asked, a Cancel or a broken stream cancels the build.</summary>
-    private static async Task RouteAsync(IAsyncStreamReader<ClientMessage> requestStream, ChannelWriter<ClientMessage> contextMessages, ClientRequests requests, CancellationTokenSource build)
+    private static async Task RouteAsync(IAsyncStreamReader<ClientMessage> requestStream, ChannelWriter<ClientMessage> contextMessages, ClientRequests requests,
+        CancellationTokenSource build, CancellationToken stop)
     {
         try
         {
-            while (await ReadAsync(requestStream, build.Token).ConfigureAwait(false) is { } message)
+            while (await ReadAsync(requestStream, stop).ConfigureAwait(false) is { } message)
             {
                 switch (message.KindCase)
                 {
@@ -148,7 +162,7 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
                         break;
                     case ClientMessage.KindOneofCase.Cancel:
                         await build.CancelAsync().ConfigureAwait(false);
-                        return;
+                        break;
                     default:
                         throw Invalid($"unexpected {message.KindCase} message during a build");
                 }
@@ -159,7 +173,7 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         {
             contextMessages.TryComplete(e is RpcException { StatusCode: StatusCode.InvalidArgument } r ? new InvalidContextException(r.Status.Detail) : null);
             requests.Abort(e);
-            if (e is not RpcException { StatusCode: StatusCode.InvalidArgument })
+            if (e is not RpcException { StatusCode: StatusCode.InvalidArgument } && !stop.IsCancellationRequested)
             {
                 try
                 {

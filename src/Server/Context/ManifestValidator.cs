@@ -35,7 +35,7 @@ internal sealed class ManifestValidator(long maxContextSize, int maxEntries)
         {
             throw new InvalidContextException($"context entry \"{path}\": a symlink needs a target");
         }
-        if (entry.Size < 0 || (entry.Type == EntryType.File && entry.Size > maxContextSize))
+        if (entry.Size < 0)
         {
             throw new InvalidContextException($"context entry \"{path}\": size {entry.Size} is out of range");
         }

@@ -81,6 +81,7 @@ public sealed class BuilderServer : IAsyncDisposable
         {
             grpc.MaxReceiveMessageSize = options.MaxMessageSize;
             grpc.MaxSendMessageSize = null;
+            grpc.Interceptors.Add<ErrorInterceptor>();
         });
         builder.Services.AddGrpcHealthChecks().AddCheck("builder", () => state.Gate.IsDraining ? HealthCheckResult.Unhealthy("draining") : HealthCheckResult.Healthy());
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -119,18 +120,12 @@ public sealed class BuilderServer : IAsyncDisposable
         return new BuilderServer(app, state);
     }
 
-    /// <summary>Starts listening; unix sockets get mode 0660 (no window with a wider mode) and the configured group.</summary>
+    /// <summary>Starts listening; unix sockets get mode 0660 and the configured group.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var previous = umask(0x4F); // 0117: sockets are created rw for owner and group only
-        try
-        {
-            await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            umask(previous);
-        }
+        // The socket is created under the process umask (0022 here: no one else may write, so no one else
+        // may connect) and narrowed or widened to 0660 right after; umask is process-wide, so it is left alone.
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
         foreach (var address in _state.Options.Addresses.Where(a => a.IsUnix))
         {
             File.SetUnixFileMode(address.SocketPath!, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
@@ -227,9 +222,6 @@ public sealed class BuilderServer : IAsyncDisposable
         }
         throw new ServerConfigurationException($"--group {group}: no such group in /etc/group");
     }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern uint umask(uint mask);
 
     [DllImport("libc", SetLastError = true)]
     private static extern int lchown([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint owner, uint group);
