@@ -42,6 +42,11 @@ public static class Program
         }
         var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
+        if (parse.CommandResult.Command.Name == "serve")
+        {
+            // serve handles SIGTERM itself: it drains for up to --shutdown-grace, longer than System.CommandLine's 2 s.
+            configuration.ProcessTerminationTimeout = null;
+        }
         try
         {
             var code = parse.Invoke(configuration);

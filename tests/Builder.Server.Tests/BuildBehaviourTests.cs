@@ -156,3 +156,37 @@ public sealed class BuildBehaviourTests
         }
     }
 }
+
+/// <summary>SIGTERM's path: no new builds, running ones cancelled after the grace, nothing left running.</summary>
+public sealed class DrainTests
+{
+    [Fact]
+    public async Task Draining_RefusesNewBuilds_AndCancelsRunningOnesAfterTheGrace()
+    {
+        Capabilities.RequireRoot();
+        var busybox = await BusyboxImage.ReferenceAsync();
+        var server = await TestServer.StartAsync(o => o with { ShutdownGrace = TimeSpan.FromSeconds(1) });
+        await using (server)
+        {
+            using var connection = server.Connect();
+            var marker = 4000 + Random.Shared.Next(1000);
+            var dockerfile = $"FROM {busybox}\nRUN echo started && sleep {marker}\n";
+            var sink = new RecordingSink();
+            var running = Builds.RunAsync(connection, Builds.Start(dockerfile, "drain"), Builds.TempContext(dockerfile), sink, cancellationToken: TestContext.Current.CancellationToken);
+            await sink.WaitForAsync(e => e is Builder.Solver.Progress.VertexLog l && Encoding.UTF8.GetString(l.Data.Span).Contains("started"))
+                .WaitAsync(TimeSpan.FromMinutes(2), TestContext.Current.CancellationToken);
+
+            var drain = server.Server.Gate.DrainAsync(TimeSpan.FromSeconds(1));
+            var refused = await Assert.ThrowsAsync<RpcException>(() =>
+                Builds.RunAsync(connection, Builds.Start("FROM scratch\n", "late"), Builds.TempContext("FROM scratch\n"), cancellationToken: TestContext.Current.CancellationToken));
+            Assert.Equal(StatusCode.Unavailable, refused.StatusCode);
+            Assert.Contains("shutting down", refused.Status.Detail);
+
+            await drain.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+            var outcome = await running;
+            Assert.IsType<Client.RemoteBuildCanceled>(outcome);
+            Assert.Equal(0, server.Server.Gate.Running);
+            Assert.DoesNotContain(server.DataRootPath, await File.ReadAllTextAsync("/proc/self/mountinfo", TestContext.Current.CancellationToken));
+        }
+    }
+}
