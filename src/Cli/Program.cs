@@ -33,15 +33,22 @@ public static class Program
             DebugCommand.Create(cli),
             HistoryCommand.Create(cli),
             PruneCommand.Create(cli),
+            ServeCommand.Create(cli),
         };
         root.Options.Add(debug);
         GlobalOptions.AddTo(root);
+        Remote.RemoteOptions.AddTo(root);
         foreach (var option in root.Options.OfType<VersionOption>())
         {
             option.Action = new PrintVersionAction(cli);
         }
         var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
+        if (parse.CommandResult.Command.Name == "serve")
+        {
+            // serve handles SIGTERM itself: it drains for up to --shutdown-grace, longer than System.CommandLine's 2 s.
+            configuration.ProcessTerminationTimeout = null;
+        }
         try
         {
             var code = parse.Invoke(configuration);

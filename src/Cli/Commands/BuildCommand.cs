@@ -5,6 +5,7 @@ using Builder.Cli.Build;
 using Builder.Cli.Debug;
 using Builder.Cli.Output;
 using Builder.Cli.Progress;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Engine;
 using Builder.Exporter.Outputs;
@@ -84,6 +85,13 @@ internal static class BuildCommand
                 Debug = parse.GetValue<bool>("--debug"),
                 OnFailure = FailurePolicy.Parse(parse.GetValue(onFailure), parse.GetValue(keepFailedFor)),
             };
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteBuildCommand.RunAsync(cli, remote, request, cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var store = StoreSession.Open(parse);
             return await RunAsync(cli, store, request, cancellationToken).ConfigureAwait(false);
         });
@@ -101,13 +109,48 @@ internal static class BuildCommand
             }
         }
         Phase("store opened");
-        var fromStdin = request.ContextArgument == "-";
-        var contextDir = fromStdin ? EmptyContext(store) : Path.GetFullPath(request.ContextArgument);
+        var contextDir = request.ContextArgument == "-" ? EmptyContext(store) : Path.GetFullPath(request.ContextArgument);
+        var (source, build, mode) = Prepare(cli, request, contextDir);
+
+        var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
+        await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
+        var solver = new BuildSolver(store.Root, new DeferredExecutor(() => Executors.Create()));
+        request.OnFailure.Prepare(solver.Failures);
+        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, solver);
+        try
+        {
+            var outcome = await pipeline.RunAsync(build, renderer, cli.StdoutStream, Phase, cancellationToken).ConfigureAwait(false);
+            await renderer.FinishAsync(BuildOutcome.Succeeded).ConfigureAwait(false);
+            await WriteResultFilesAsync(cli, request, outcome.Image, cancellationToken).ConfigureAwait(false);
+            Phase("done");
+            return ExitCodes.Success;
+        }
+        catch (DockerfileException e)
+        {
+            await renderer.DisposeAsync().ConfigureAwait(false);
+            DockerfileErrorPrinter.PrintError(cli.Error, source.DisplayName, source.Text, e);
+            return ExitCodes.Failure;
+        }
+        catch (StepFailedException e)
+        {
+            await renderer.FinishAsync(BuildOutcome.Failed(e.Failure, e.VertexName)).ConfigureAwait(false);
+            return await request.OnFailure.AfterFailureAsync(cli, store, e.Failure, request.Tags, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await renderer.FinishAsync(BuildOutcome.Canceled).ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+    }
+
+    /// <summary>Checks the command line and reads the Dockerfile: the request both the embedded and the remote build run.</summary>
+    internal static (DockerfileSource Source, BuildRequest Build, ProgressMode Mode) Prepare(CliContext cli, BuildRequestArguments request, string contextDir)
+    {
         if (!Directory.Exists(contextDir))
         {
             throw new UsageException($"the build context {request.ContextArgument} is not a directory");
         }
-        var source = DockerfileSource.Read(fromStdin ? request.File ?? "-" : request.File, contextDir, cli.In);
+        var source = DockerfileSource.Read(request.ContextArgument == "-" ? request.File ?? "-" : request.File, contextDir, cli.In);
         if (request.Platform is { } platformText && !PlatformIsHost(platformText))
         {
             throw new UsageException($"--platform {platformText}: only the host platform ({Platform.Host}) can be built for now");
@@ -164,38 +207,10 @@ internal static class BuildCommand
             KeepFailedState = request.OnFailure.Keep,
         };
 
-        var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
-        await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
-        var solver = new BuildSolver(store.Root, new DeferredExecutor(() => Executors.Create()));
-        request.OnFailure.Prepare(solver.Failures);
-        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, solver);
-        try
-        {
-            var outcome = await pipeline.RunAsync(build, renderer, cli.StdoutStream, Phase, cancellationToken).ConfigureAwait(false);
-            await renderer.FinishAsync(BuildOutcome.Succeeded).ConfigureAwait(false);
-            await WriteResultFilesAsync(cli, request, outcome.Image, cancellationToken).ConfigureAwait(false);
-            Phase("done");
-            return ExitCodes.Success;
-        }
-        catch (DockerfileException e)
-        {
-            await renderer.DisposeAsync().ConfigureAwait(false);
-            DockerfileErrorPrinter.PrintError(cli.Error, source.DisplayName, source.Text, e);
-            return ExitCodes.Failure;
-        }
-        catch (StepFailedException e)
-        {
-            await renderer.FinishAsync(BuildOutcome.Failed(e.Failure, e.VertexName)).ConfigureAwait(false);
-            return await request.OnFailure.AfterFailureAsync(cli, store, e.Failure, request.Tags, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await renderer.FinishAsync(BuildOutcome.Canceled).ConfigureAwait(false);
-            return ExitCodes.Interrupted;
-        }
+        return (source, build, mode);
     }
 
-    private static async Task WriteResultFilesAsync(CliContext cli, BuildRequestArguments request, ExportResult? image, CancellationToken cancellationToken)
+    internal static async Task WriteResultFilesAsync(CliContext cli, BuildRequestArguments request, ExportResult? image, CancellationToken cancellationToken)
     {
         if (image?.ConfigDigest is { } id)
         {
@@ -272,7 +287,7 @@ internal static class BuildCommand
     }
 
     /// <summary>The command line as given, before checks.</summary>
-    private sealed record BuildRequestArguments
+    internal sealed record BuildRequestArguments
     {
         public required string ContextArgument { get; init; }
         public string? File { get; init; }

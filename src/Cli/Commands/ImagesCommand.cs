@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Exporter.Store;
 using Builder.Oci.References;
@@ -16,9 +17,24 @@ internal static class ImagesCommand
         var command = new Command("images", "List the images in the local store") { quiet, digests };
         command.SetAction((result, _) => StoreCommand.RunAsync(cli, async () =>
         {
+            if (RemoteOptions.Connect(result) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteStoreCommands.ImagesAsync(cli, remote, images => WriteAsync(cli, images, result.GetValue(quiet), result.GetValue(digests))).ConfigureAwait(false);
+                }
+            }
             using var session = StoreSession.Open(result);
-            var images = session.Images.List();
-            if (result.GetValue(quiet))
+            return await WriteAsync(cli, session.Images.List(), result.GetValue(quiet), result.GetValue(digests)).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    /// <summary>Docker's table (or only ids) for <paramref name="images"/>, from the local store or a server.</summary>
+    internal static async Task<int> WriteAsync(CliContext cli, IReadOnlyList<StoredImage> images, bool quietOutput, bool showDigests)
+    {
+        {
+            if (quietOutput)
             {
                 foreach (var id in images.Select(i => i.ShortId).Distinct())
                 {
@@ -26,7 +42,6 @@ internal static class ImagesCommand
                 }
                 return ExitCodes.Success;
             }
-            var showDigests = result.GetValue(digests);
             var rows = new List<string[]>();
             var header = showDigests
                 ? new[] { "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE" }
@@ -56,8 +71,7 @@ internal static class ImagesCommand
                 await cli.Out.WriteLineAsync(line).ConfigureAwait(false);
             }
             return ExitCodes.Success;
-        }));
-        return command;
+        }
     }
 
     /// <summary>Docker's CREATED column: "5 minutes ago", "2 days ago".</summary>

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
+using Builder.Exporter.Store;
 
 namespace Builder.Cli.Commands;
 
@@ -16,8 +18,24 @@ internal static class InspectCommand
         var command = new Command("inspect", "Print an image's manifest and config as JSON") { image };
         command.SetAction((result, _) => StoreCommand.RunAsync(cli, async () =>
         {
+            if (RemoteOptions.Connect(result) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteStoreCommands.InspectAsync(cli, remote, result.GetValue(image)!, WriteAsync).ConfigureAwait(false);
+                }
+            }
             using var session = StoreSession.Open(result);
             var stored = session.Images.Require(result.GetValue(image)!);
+            return await WriteAsync(cli, stored, session.Images.ReadBlob(stored.Manifest.Digest), session.Images.ReadBlob(stored.ConfigDigest)).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    /// <summary>The inspect document of <paramref name="stored"/> with its manifest and config as stored (locally or on a server).</summary>
+    internal static async Task<int> WriteAsync(CliContext cli, StoredImage stored, byte[] manifestBytes, byte[] configBytes)
+    {
+        {
             using var buffer = new MemoryStream();
             using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
             {
@@ -33,12 +51,12 @@ internal static class InspectCommand
                 json.WriteString("created", stored.Created.ToString("O"));
                 json.WriteNumber("size", stored.Size);
                 json.WritePropertyName("manifest");
-                using (var manifest = JsonDocument.Parse(session.Images.ReadBlob(stored.Manifest.Digest)))
+                using (var manifest = JsonDocument.Parse(manifestBytes))
                 {
                     manifest.WriteTo(json);
                 }
                 json.WritePropertyName("config");
-                using (var config = JsonDocument.Parse(session.Images.ReadBlob(stored.ConfigDigest)))
+                using (var config = JsonDocument.Parse(configBytes))
                 {
                     config.WriteTo(json);
                 }
@@ -46,7 +64,6 @@ internal static class InspectCommand
             }
             await cli.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
             return ExitCodes.Success;
-        }));
-        return command;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Solver.Cache;
 using Builder.Solver.Failures;
@@ -16,8 +17,8 @@ internal static class PruneCommand
     {
         var all = new Option<bool>("--all", "-a") { Description = "Also remove every kept failed step and the whole build cache" };
         var force = new Option<bool>("--force", "-f") { Description = "Do not ask for confirmation" };
-        var prune = new Command("prune", "Remove expired failed-step states and unreferenced build data") { all, force };
-        prune.SetAction((parse, _) => StoreCommand.RunAsync(cli, async () =>
+        var prune = new Command("prune", "Remove expired failed-step states and unreferenced build data (locally, or on the server given by --host)") { all, force };
+        prune.SetAction((parse, cancellationToken) => StoreCommand.RunAsync(cli, async () =>
         {
             var everything = parse.GetValue(all);
             if (!parse.GetValue(force))
@@ -30,6 +31,13 @@ internal static class PruneCommand
                 {
                     await cli.Error.WriteLineAsync("nothing removed").ConfigureAwait(false);
                     return ExitCodes.Success;
+                }
+            }
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteStoreCommands.PruneAsync(cli, remote, new Server.Protocol.PruneRequest { All = everything }, cancellationToken).ConfigureAwait(false);
                 }
             }
             using var store = StoreSession.Open(parse);

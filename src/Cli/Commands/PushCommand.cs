@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Exporter.Store;
 
@@ -19,6 +20,13 @@ internal static class PushCommand
         {
             var imageText = result.GetValue(image)!;
             var destination = StoreCommand.ParseReference(result.GetValue(target) ?? imageText);
+            if (RemoteOptions.Connect(result) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteStoreCommands.PushAsync(cli, remote, imageText, destination, cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var session = StoreSession.Open(result);
             var stored = session.Images.Require(imageText);
             var pushed = await new ImagePusher(session.Images, session.Registry).PushAsync(stored, destination, cancellationToken: cancellationToken).ConfigureAwait(false);
