@@ -30,6 +30,10 @@ internal sealed partial class Conversion
             {
                 value = _platformArgs.TryGetValue(key, out var platformValue) ? platformValue : null;
             }
+            if (!stage.Args.ContainsKey(key))
+            {
+                stage.ArgNames.Add(key);
+            }
             stage.Args.Remove(key);
             stage.Args.Add(key, value);
             written.Add(value is null ? key : $"{key}={value}");
@@ -84,7 +88,8 @@ internal sealed partial class Conversion
     private void DispatchCmd(Stage stage, CmdInstruction instruction)
     {
         var args = CommandArgs(stage, instruction.Command);
-        stage.Image = stage.Image with { Config = stage.Image.Config with { Cmd = args } };
+        // BuildKit marks every CMD as already escaped (ENTRYPOINT leaves the flag as it was).
+        stage.Image = stage.Image with { Config = stage.Image.Config with { Cmd = args, ArgsEscaped = true } };
         stage.CmdSet = true;
         AddHistory(stage, "CMD " + JsonList(args), emptyLayer: true);
     }
@@ -180,8 +185,8 @@ internal sealed partial class Conversion
 
     private void DispatchOnbuild(Stage stage, OnbuildInstruction instruction)
     {
+        // BuildKit records no history entry for ONBUILD: the trigger lives only in the config.
         stage.Image = stage.Image with { Config = stage.Image.Config with { OnBuild = [.. stage.Image.Config.OnBuild ?? [], instruction.Expression] } };
-        AddHistory(stage, "ONBUILD " + instruction.Expression, emptyLayer: true);
     }
 
     private void DispatchStopSignal(Stage stage, StopSignalInstruction instruction)

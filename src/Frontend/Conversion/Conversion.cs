@@ -233,7 +233,14 @@ internal sealed partial class Conversion
         await InitializeBaseAsync(stage).ConfigureAwait(false);
 
         var triggers = TakeTriggers(stage);
-        foreach (var instruction in triggers.Concat(stage.Instructions))
+        stage.InTrigger = true;
+        foreach (var instruction in triggers)
+        {
+            stage.Step++;
+            await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
+        }
+        stage.InTrigger = false;
+        foreach (var instruction in stage.Instructions)
         {
             stage.Step++;
             await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
@@ -381,7 +388,8 @@ internal sealed partial class Conversion
         Architecture = platform.Architecture,
         Os = platform.Os,
         Variant = platform.Variant,
-        Config = new ContainerConfig { Env = ["PATH=" + DefaultPath] },
+        // BuildKit's emptyImage: a scratch stage starts in "/" with the default PATH.
+        Config = new ContainerConfig { Env = ["PATH=" + DefaultPath], WorkingDir = "/" },
     };
 
     private static VariableScope Scope(Stage stage) => new(stage.Args, stage.Env);
@@ -417,7 +425,8 @@ internal sealed partial class Conversion
 
     private VertexDescription Describe(Stage stage, Node node, string? text = null)
     {
-        var shown = text ?? OneLine(node.Original);
+        // BuildKit names a step fired by a base image's ONBUILD "ONBUILD <instruction>".
+        var shown = (stage.InTrigger ? "ONBUILD " : "") + (text ?? OneLine(node.Original));
         var ignoreCache = _options.NoCache
             || (stage.Name is not null && _options.NoCacheFilter.Contains(stage.Name))
             || _options.NoCacheFilter.Contains(stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
