@@ -233,6 +233,7 @@ internal sealed partial class Conversion
         await InitializeBaseAsync(stage).ConfigureAwait(false);
 
         var triggers = TakeTriggers(stage);
+        stage.TriggerCount = triggers.Count;
         stage.InTrigger = true;
         foreach (var instruction in triggers)
         {

@@ -89,7 +89,10 @@ internal sealed class Stage
     /// <summary>1-based number of the step being converted, for progress names.</summary>
     public int Step { get; set; }
 
-    public int StepCount => Instructions.Count + 1;
+    /// <summary>How many ONBUILD triggers of the base run first (they count as steps, as in BuildKit).</summary>
+    public int TriggerCount { get; set; }
+
+    public int StepCount => Instructions.Count + TriggerCount + 1;
 }
 
 internal enum DispatchStatus
