@@ -195,6 +195,15 @@ public sealed class StageAndConfigTests
     }
 
     [Fact]
+    public void ConfigHistoryUsesBuildKitsGoFormatting()
+    {
+        var result = Convert("FROM busybox\nEXPOSE 80 53/udp\nVOLUME /a /b\nSHELL [\"/bin/sh\", \"-c\"]\nENTRYPOINT [\"a b\", \"q\\\"\"]\nCMD [\"-c\", \"true\"]\n");
+        Assert.Equal(
+            ["EXPOSE [80/tcp 53/udp]", "VOLUME [/a /b]", "SHELL [/bin/sh -c]", "ENTRYPOINT [\"a b\" \"q\\\"\"]", "CMD [\"-c\" \"true\"]"],
+            result.Image.History.Select(h => h.CreatedBy));
+    }
+
+    [Fact]
     public void OnbuildIsConfigOnlyWithoutHistory()
     {
         var result = Convert("FROM busybox\nONBUILD RUN echo later\n");
