@@ -117,7 +117,7 @@ internal static class RuntimeSpecWriter
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static JsonObject Mount(string destination, string type, string source, params string[] options) => new()
+    private static JsonNode Mount(string destination, string type, string source, params string[] options) => new JsonObject()
     {
         ["destination"] = destination,
         ["type"] = type,

@@ -70,6 +70,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(platform);
         StoredImage image;
+        var before = _store.FindByName(reference);
         if (policy == PullPolicy.Never)
         {
             image = _store.FindByName(reference)
@@ -89,7 +90,8 @@ public sealed class ImagePuller : IImageSource, IDisposable
             }
         }
         var config = _store.ReadConfig(image);
-        return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot);
+        var fetched = before is null || before.Manifest.Digest != image.Manifest.Digest || before.TopSnapshot != image.TopSnapshot;
+        return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot) { Fetched = fetched };
     }
 
     /// <summary>
