@@ -269,6 +269,13 @@ internal sealed partial class Conversion
             stage.BaseStage = baseStage;
             stage.Vertex = baseStage.Vertex;
             stage.Load(baseStage.Snapshot());
+            // As in BuildKit, a stage built on a stage keeps that stage's ARGs in scope
+            // (their values reach expansions and RUN, never the image's Env).
+            foreach (var (key, value) in baseStage.Args)
+            {
+                stage.Args[key] = value;
+            }
+            stage.ArgNames.AddRange(baseStage.ArgNames);
             stage.Platform = baseStage.Platform;
             stage.BaseResolved = baseStage.BaseResolved;
             return;
