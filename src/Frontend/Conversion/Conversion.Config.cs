@@ -30,6 +30,10 @@ internal sealed partial class Conversion
             {
                 value = _platformArgs.TryGetValue(key, out var platformValue) ? platformValue : null;
             }
+            if (!stage.Args.ContainsKey(key))
+            {
+                stage.ArgNames.Add(key);
+            }
             stage.Args.Remove(key);
             stage.Args.Add(key, value);
             written.Add(value is null ? key : $"{key}={value}");
@@ -84,9 +88,10 @@ internal sealed partial class Conversion
     private void DispatchCmd(Stage stage, CmdInstruction instruction)
     {
         var args = CommandArgs(stage, instruction.Command);
-        stage.Image = stage.Image with { Config = stage.Image.Config with { Cmd = args } };
+        // BuildKit marks every CMD as already escaped (ENTRYPOINT leaves the flag as it was).
+        stage.Image = stage.Image with { Config = stage.Image.Config with { Cmd = args, ArgsEscaped = true } };
         stage.CmdSet = true;
-        AddHistory(stage, "CMD " + JsonList(args), emptyLayer: true);
+        AddHistory(stage, "CMD " + GoQuotedList(args), emptyLayer: true);
     }
 
     private void DispatchEntrypoint(Stage stage, EntrypointInstruction instruction)
@@ -99,7 +104,7 @@ internal sealed partial class Conversion
             config = config with { Cmd = null };
         }
         stage.Image = stage.Image with { Config = config };
-        AddHistory(stage, "ENTRYPOINT " + JsonList(args), emptyLayer: true);
+        AddHistory(stage, "ENTRYPOINT " + GoQuotedList(args), emptyLayer: true);
     }
 
     private static IReadOnlyList<string> CommandArgs(Stage stage, CommandLine command) =>
@@ -128,7 +133,7 @@ internal sealed partial class Conversion
             }
         }
         stage.Image = stage.Image with { Config = stage.Image.Config with { ExposedPorts = ports } };
-        AddHistory(stage, "EXPOSE " + string.Join(" ", added), emptyLayer: true);
+        AddHistory(stage, "EXPOSE " + GoList(added), emptyLayer: true);
     }
 
     private void DispatchVolume(Stage stage, VolumeInstruction instruction)
@@ -146,7 +151,7 @@ internal sealed partial class Conversion
             added.Add(volume);
         }
         stage.Image = stage.Image with { Config = stage.Image.Config with { Volumes = volumes } };
-        AddHistory(stage, "VOLUME " + JsonList(added), emptyLayer: true);
+        AddHistory(stage, "VOLUME " + GoList(added), emptyLayer: true);
     }
 
     private void DispatchUser(Stage stage, UserInstruction instruction)
@@ -180,8 +185,8 @@ internal sealed partial class Conversion
 
     private void DispatchOnbuild(Stage stage, OnbuildInstruction instruction)
     {
+        // BuildKit records no history entry for ONBUILD: the trigger lives only in the config.
         stage.Image = stage.Image with { Config = stage.Image.Config with { OnBuild = [.. stage.Image.Config.OnBuild ?? [], instruction.Expression] } };
-        AddHistory(stage, "ONBUILD " + instruction.Expression, emptyLayer: true);
     }
 
     private void DispatchStopSignal(Stage stage, StopSignalInstruction instruction)
@@ -214,7 +219,7 @@ internal sealed partial class Conversion
     private void DispatchShell(Stage stage, ShellInstruction instruction)
     {
         stage.Image = stage.Image with { Config = stage.Image.Config with { Shell = instruction.Shell } };
-        AddHistory(stage, "SHELL " + JsonList(instruction.Shell), emptyLayer: true);
+        AddHistory(stage, "SHELL " + GoList(instruction.Shell), emptyLayer: true);
     }
 
     private static Ownership OwnershipOf(string spec)
@@ -222,6 +227,11 @@ internal sealed partial class Conversion
         var colon = spec.IndexOf(':');
         return colon < 0 ? new Ownership(spec, null) : new Ownership(spec[..colon], spec[(colon + 1)..]);
     }
+
+    // History texts are BuildKit's Go formatting: %v of a slice ("[a b]") and %q of one ("[\"a\" \"b\"]").
+    private static string GoList(IEnumerable<string> items) => "[" + string.Join(" ", items) + "]";
+
+    private static string GoQuotedList(IEnumerable<string> items) => "[" + string.Join(" ", items.Select(Parser.GoStringQuoter.Quote)) + "]";
 
     private static string JsonList(IEnumerable<string> items) =>
         System.Text.Json.JsonSerializer.Serialize(items.ToArray(), ConversionJsonContext.Default.StringArray);

@@ -56,13 +56,14 @@ internal sealed partial class Conversion
         Vertex? fromVertex = instruction.From is null ? null : await ResolveFromAsync(stage, instruction.From, instruction).ConfigureAwait(false);
         var actions = new List<FileAction>();
         var shownSources = new List<string>();
+        var shownHeredocs = new List<string>();
         foreach (var (raw, heredoc) in sources)
         {
             if (heredoc is not null)
             {
                 var path = destination.EndsWith('/') ? destination + heredoc.Name : destination;
                 actions.Add(new MkfileAction(path, HeredocContent(stage, heredoc, instruction)) { Owner = owner, Chmod = chmod });
-                shownSources.Add("<<" + heredoc.Name);
+                shownHeredocs.Add("<<" + heredoc.Name);
                 continue;
             }
             var source = ExpandWord(stage, raw, instruction);
@@ -96,8 +97,7 @@ internal sealed partial class Conversion
             });
         }
 
-        var text = $"{keyword} {string.Join(" ", shownSources)} {destination}";
-        var description = Describe(stage, node, OneLine(keyword + " " + string.Join(" ", instruction.Sources) + " " + instruction.Destination));
+        var description = Describe(stage, node);
         var copy = new Vertex(new FileOp(actions, HasBase: baseVertex is not null), inputs, description);
         if (instruction.Link && stage.Vertex is not null)
         {
@@ -108,7 +108,33 @@ internal sealed partial class Conversion
         {
             stage.Vertex = copy;
         }
-        AddHistory(stage, text + " # buildkit", emptyLayer: false);
+        AddHistory(stage, CopyHistory(instruction, chown, chmod, shownSources, shownHeredocs, dest), emptyLayer: false);
+    }
+
+    /// <summary>
+    /// BuildKit's text: the keyword, --parents/--chown/--chmod as given, the sources and then the
+    /// heredocs, and the destination as written (expanded, not resolved against WORKDIR).
+    /// </summary>
+    private static string CopyHistory(CopyInstruction instruction, string? chown, string? chmod, List<string> sources, List<string> heredocs, string dest)
+    {
+        var text = new System.Text.StringBuilder(instruction.Keyword);
+        if (instruction.Parents)
+        {
+            text.Append(" --parents");
+        }
+        if (!string.IsNullOrEmpty(chown))
+        {
+            text.Append(" --chown=").Append(chown);
+        }
+        if (!string.IsNullOrEmpty(chmod))
+        {
+            text.Append(" --chmod=").Append(chmod);
+        }
+        foreach (var word in sources.Concat(heredocs))
+        {
+            text.Append(' ').Append(word);
+        }
+        return text.Append(' ').Append(dest).Append(" # buildkit").ToString();
     }
 
     /// <summary>An unquoted heredoc delimiter means the body is expanded, as the shell would.</summary>

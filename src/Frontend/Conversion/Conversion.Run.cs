@@ -149,13 +149,17 @@ internal sealed partial class Conversion
         return env;
     }
 
+    /// <summary>
+    /// BuildKit's text: every ARG declared in the stage (first-declared order, last value) as
+    /// <c>|N K=V ...</c> before the command, with the value the command sees (ENV shadows the
+    /// ARG) or empty when the ARG has none. History only: it never reaches the op digest.
+    /// </summary>
     private static string RunHistory(Stage stage, IReadOnlyList<string> args)
     {
-        var visibleArgs = stage.Args
-            .Where(a => a.Value is not null && !PredefinedArgs.Proxy.Contains(a.Key) && !stage.Env.ContainsKey(a.Key))
-            .Select(a => $"{a.Key}={a.Value}")
+        var pairs = stage.ArgNames
+            .Select(k => $"{k}={(stage.Env.TryGetValue(k, out var env) ? env : stage.Args[k] ?? "")}")
             .ToList();
-        var prefix = visibleArgs.Count == 0 ? "" : $"|{visibleArgs.Count.ToString(CultureInfo.InvariantCulture)} {string.Join(" ", visibleArgs)} ";
+        var prefix = pairs.Count == 0 ? "" : $"|{pairs.Count.ToString(CultureInfo.InvariantCulture)} {string.Join(" ", pairs)} ";
         return "RUN " + prefix + string.Join(" ", args) + " # buildkit";
     }
 

@@ -233,7 +233,15 @@ internal sealed partial class Conversion
         await InitializeBaseAsync(stage).ConfigureAwait(false);
 
         var triggers = TakeTriggers(stage);
-        foreach (var instruction in triggers.Concat(stage.Instructions))
+        stage.TriggerCount = triggers.Count;
+        stage.InTrigger = true;
+        foreach (var instruction in triggers)
+        {
+            stage.Step++;
+            await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
+        }
+        stage.InTrigger = false;
+        foreach (var instruction in stage.Instructions)
         {
             stage.Step++;
             await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
@@ -261,6 +269,13 @@ internal sealed partial class Conversion
             stage.BaseStage = baseStage;
             stage.Vertex = baseStage.Vertex;
             stage.Load(baseStage.Snapshot());
+            // As in BuildKit, a stage built on a stage keeps that stage's ARGs in scope
+            // (their values reach expansions and RUN, never the image's Env).
+            foreach (var (key, value) in baseStage.Args)
+            {
+                stage.Args[key] = value;
+            }
+            stage.ArgNames.AddRange(baseStage.ArgNames);
             stage.Platform = baseStage.Platform;
             stage.BaseResolved = baseStage.BaseResolved;
             return;
@@ -381,7 +396,8 @@ internal sealed partial class Conversion
         Architecture = platform.Architecture,
         Os = platform.Os,
         Variant = platform.Variant,
-        Config = new ContainerConfig { Env = ["PATH=" + DefaultPath] },
+        // BuildKit's emptyImage: a scratch stage starts in "/" with the default PATH.
+        Config = new ContainerConfig { Env = ["PATH=" + DefaultPath], WorkingDir = "/" },
     };
 
     private static VariableScope Scope(Stage stage) => new(stage.Args, stage.Env);
@@ -417,7 +433,8 @@ internal sealed partial class Conversion
 
     private VertexDescription Describe(Stage stage, Node node, string? text = null)
     {
-        var shown = text ?? OneLine(node.Original);
+        // BuildKit names a step fired by a base image's ONBUILD "ONBUILD <instruction>".
+        var shown = (stage.InTrigger ? "ONBUILD " : "") + (text ?? OneLine(node.Original));
         var ignoreCache = _options.NoCache
             || (stage.Name is not null && _options.NoCacheFilter.Contains(stage.Name))
             || _options.NoCacheFilter.Contains(stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));

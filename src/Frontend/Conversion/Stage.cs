@@ -57,6 +57,9 @@ internal sealed class Stage
     /// <summary>ARGs declared in this stage so far, in declaration order, with their values (null: no value).</summary>
     public OrderedDictionary<string, string?> Args { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>ARG names in the order first declared: BuildKit's order for RUN's history text.</summary>
+    public List<string> ArgNames { get; } = [];
+
     /// <summary>Starts the stage from a base image's config.</summary>
     public void Load(ImageConfig image)
     {
@@ -80,10 +83,16 @@ internal sealed class Stage
     /// <summary>Whether CMD was set in this stage (ENTRYPOINT then keeps it).</summary>
     public bool CmdSet { get; set; }
 
+    /// <summary>Whether the instructions being converted are the base image's ONBUILD triggers.</summary>
+    public bool InTrigger { get; set; }
+
     /// <summary>1-based number of the step being converted, for progress names.</summary>
     public int Step { get; set; }
 
-    public int StepCount => Instructions.Count + 1;
+    /// <summary>How many ONBUILD triggers of the base run first (they count as steps, as in BuildKit).</summary>
+    public int TriggerCount { get; set; }
+
+    public int StepCount => Instructions.Count + TriggerCount + 1;
 }
 
 internal enum DispatchStatus

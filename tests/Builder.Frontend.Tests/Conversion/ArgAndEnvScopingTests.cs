@@ -132,6 +132,17 @@ public sealed class ArgAndEnvScopingTests
     }
 
     [Fact]
+    public void ArgsOfAStageStayInScopeInStagesBuiltOnIt()
+    {
+        // BuildKit: the child stage starts from the parent's state, ARG values included.
+        var result = Convert("FROM busybox AS a\nARG X=one\nFROM a\nENV Y=x${X}x\nRUN echo\n");
+        Assert.Equal("xonex", result.Image.Config.Env!.EnvValue("Y"));
+        Assert.Equal("one", result.Exec("echo").Env.EnvValue("X"));
+        Assert.Null(result.Image.Config.Env!.EnvValue("X"));
+        Assert.Equal("RUN |1 X=one /bin/sh -c echo # buildkit", result.Image.History[^1].CreatedBy);
+    }
+
+    [Fact]
     public void RunCmdAndEntrypointAreNotExpanded()
     {
         var result = Convert("FROM busybox\nENV X=1\nRUN echo $X\nCMD echo $X\nENTRYPOINT [\"echo\", \"$X\"]\n");

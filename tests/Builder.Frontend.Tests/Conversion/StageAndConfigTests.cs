@@ -162,6 +162,69 @@ public sealed class StageAndConfigTests
     }
 
     [Fact]
+    public void RunHistoryListsEveryArgInScopeInFirstDeclaredOrder()
+    {
+        // As BuildKit's runCommandString: unset ARGs show empty, ENV shadows, a redeclared ARG keeps its place.
+        var result = Convert("FROM busybox\nARG A=1\nARG UNSET\nARG B=2\nENV B=env\nARG A=3\nRUN make\n");
+        Assert.Equal("RUN |3 A=3 UNSET= B=env /bin/sh -c make # buildkit", result.Image.History[^1].CreatedBy);
+        Assert.DoesNotContain("UNSET=", result.Exec("make").Env);
+    }
+
+    [Fact]
+    public void RunHistoryNeverChangesTheOpDigest()
+    {
+        var withArg = Convert("FROM busybox\nARG UNSET\nRUN make\n");
+        var without = Convert("FROM busybox\nRUN make\n");
+        Assert.NotEqual(withArg.Image.History[^1].CreatedBy, without.Image.History[^1].CreatedBy);
+        Assert.Equal(without.Definition!.Root.Digest, withArg.Definition!.Root.Digest);
+    }
+
+    [Fact]
+    public void CopyHistoryKeepsFlagsAndTheDestinationAsWritten()
+    {
+        var result = Convert("FROM busybox\nWORKDIR /app\nARG WHO=alice\nCOPY --chown=$WHO:staff --chmod=0755 --from=busybox a b ./\nADD c .\n");
+        Assert.Equal("COPY --chown=alice:staff --chmod=0755 a b ./ # buildkit", result.Image.History[^2].CreatedBy);
+        Assert.Equal("ADD c . # buildkit", result.Image.History[^1].CreatedBy);
+    }
+
+    [Fact]
+    public void CopyStepNamesKeepTheFlags()
+    {
+        var result = Convert("FROM busybox AS one\nRUN echo\nFROM busybox\nCOPY --from=one --chmod=0644 /x /\n");
+        Assert.Contains("[stage-1 2/2] COPY --from=one --chmod=0644 /x /", result.Vertices().Select(v => v.Description.Name));
+    }
+
+    [Fact]
+    public void ConfigHistoryUsesBuildKitsGoFormatting()
+    {
+        var result = Convert("FROM busybox\nEXPOSE 80 53/udp\nVOLUME /a /b\nSHELL [\"/bin/sh\", \"-c\"]\nENTRYPOINT [\"a b\", \"q\\\"\"]\nCMD [\"-c\", \"true\"]\n");
+        Assert.Equal(
+            ["EXPOSE [80/tcp 53/udp]", "VOLUME [/a /b]", "SHELL [/bin/sh -c]", "ENTRYPOINT [\"a b\" \"q\\\"\"]", "CMD [\"-c\" \"true\"]"],
+            result.Image.History.Select(h => h.CreatedBy));
+    }
+
+    [Fact]
+    public void OnbuildIsConfigOnlyWithoutHistory()
+    {
+        var result = Convert("FROM busybox\nONBUILD RUN echo later\n");
+        Assert.Equal(["RUN echo later"], result.Image.Config.OnBuild);
+        Assert.Empty(result.Image.History);
+    }
+
+    [Fact]
+    public void CmdIsMarkedEscapedAndEntrypointLeavesTheFlag()
+    {
+        Assert.True(Convert("FROM busybox\nCMD [\"x\"]\n").Image.Config.ArgsEscaped);
+        Assert.Null(Convert("FROM busybox\nENTRYPOINT [\"x\"]\n").Image.Config.ArgsEscaped);
+    }
+
+    [Fact]
+    public void ScratchStagesStartInTheRootDirectory()
+    {
+        Assert.Equal("/", Convert("FROM scratch\nCOPY a /\n").Image.Config.WorkingDir);
+    }
+
+    [Fact]
     public void ScratchStagesGetADefaultPath()
     {
         var result = Convert("FROM scratch\nCOPY a /\n");
