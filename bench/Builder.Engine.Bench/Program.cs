@@ -5,8 +5,9 @@ using Builder.Engine.Oci;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
-// dotnet run -c Release --project bench/Builder.Engine.Bench -- [RUNS] [RUNTIME]
-// Times RunAsync of `/bin/true` on a busybox rootfs, start to exit, native versus an OCI runtime.
+// dotnet run -c Release --project bench/Builder.Engine.Bench -- [RUNS] [RUNTIME]   (RUNS 0: network modes only)
+// Times RunAsync of `/bin/true` on a busybox rootfs, start to exit, native versus an OCI runtime,
+// then network mode "none" against "default" (slirp4netns) on each.
 var runs = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 200;
 var runtime = args.Length > 1 ? args[1] : "runc";
 
@@ -20,15 +21,36 @@ try
     var spec = new ContainerSpec { RootFs = rootfs, Args = ["/bin/true"] };
     var options = new EngineOptions(); // the default state root, /run/builder/engine, as a build uses it
 
-    Console.WriteLine($"container start-to-exit of /bin/true, busybox rootfs, {runs} runs, {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
-    Console.WriteLine("| executor | runs | median | p10 | p90 | min | CPU per run |");
-    Report("native", await Measure(new NativeExecutor(options), spec, runs));
-    Report(runtime, await Measure(new OciRuntimeExecutor(runtime, options), spec, Math.Max(20, runs / 4)));
+    if (runs > 0) // 0: only the network modes
+    {
+        Console.WriteLine($"container start-to-exit of /bin/true, busybox rootfs, {runs} runs, {Environment.ProcessorCount} cores, load average {LoadAverage()}");
+        Console.WriteLine("| executor | runs | median | p10 | p90 | min | CPU per run |");
+        Report("native", await Measure(new NativeExecutor(options), spec, runs));
+        Report(runtime, await Measure(new OciRuntimeExecutor(runtime, options), spec, Math.Max(20, runs / 4)));
+    }
+
+    // Network mode "default" adds slirp4netns per container; "none" is what --network=none gets.
+    const int networkRuns = 50;
+    Console.WriteLine();
+    Console.WriteLine($"network modes: start-to-exit of /bin/true, {networkRuns} runs each (runc 20), alternating, load average {LoadAverage()}");
+    Console.WriteLine("| executor, network | runs | median | p10 | p90 | min | CPU per run |");
+    foreach (var (name, executor, count) in new (string, IExecutor, int)[]
+    {
+        ("native", new NativeExecutor(options), networkRuns),
+        (runtime, new OciRuntimeExecutor(runtime, options), 20),
+    })
+    {
+        var (none, @default) = await MeasurePair(executor, spec, spec with { Network = NetworkMode.Default }, count);
+        Report($"{name}, none", none);
+        Report($"{name}, default", @default);
+    }
 }
 finally
 {
     Directory.Delete(dir, recursive: true);
 }
+
+static string LoadAverage() => File.ReadAllText("/proc/loadavg").Split(' ')[0];
 
 static async Task<(double[] Wall, double CpuPerRun)> Measure(IExecutor executor, ContainerSpec spec, int runs)
 {
@@ -51,6 +73,36 @@ static async Task<(double[] Wall, double CpuPerRun)> Measure(IExecutor executor,
     var cpu = (ChildrenCpu.Milliseconds() - cpuBefore) / runs;
     Array.Sort(times);
     return (times, cpu);
+}
+
+// Alternates the two specs run by run, so that load changes on a shared machine hit both alike.
+static async Task<((double[], double), (double[], double))> MeasurePair(IExecutor executor, ContainerSpec first, ContainerSpec second, int runs)
+{
+    for (var i = 0; i < 5; i++)
+    {
+        await executor.RunAsync(first, ContainerIo.Null);
+        await executor.RunAsync(second, ContainerIo.Null);
+    }
+    var times = new[] { new double[runs], new double[runs] };
+    var cpu = new double[2];
+    for (var i = 0; i < runs; i++)
+    {
+        for (var which = 0; which < 2; which++)
+        {
+            var cpuBefore = ChildrenCpu.Milliseconds();
+            var clock = Stopwatch.StartNew();
+            var exit = await executor.RunAsync(which == 0 ? first : second, ContainerIo.Null);
+            times[which][i] = clock.Elapsed.TotalMilliseconds;
+            cpu[which] += ChildrenCpu.Milliseconds() - cpuBefore;
+            if (!exit.Succeeded)
+            {
+                throw new InvalidOperationException($"run {i} failed: {exit}");
+            }
+        }
+    }
+    Array.Sort(times[0]);
+    Array.Sort(times[1]);
+    return ((times[0], cpu[0] / runs), (times[1], cpu[1] / runs));
 }
 
 static void Report(string name, (double[] Wall, double CpuPerRun) result)

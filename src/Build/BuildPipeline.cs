@@ -76,7 +76,7 @@ public sealed class BuildPipeline
 
         var localDirs = request.LocalContexts.ToDictionary(c => "context:" + c.Key, c => c.Value, StringComparer.Ordinal);
         localDirs["context"] = request.ContextDirectory;
-        var solved = await _solver.SolveAsync(conversion.Definition!, new SolveOptions
+        var solved = await _solver.SolveAsync(conversion.Definition, new SolveOptions
         {
             LocalDirs = localDirs,
             Images = images,

@@ -30,6 +30,8 @@ public static class Program
             LoginCommand.Create(cli),
             LogoutCommand.Create(cli),
             ImportCommand.Create(cli),
+            DebugCommand.Create(cli),
+            HistoryCommand.Create(cli),
             PruneCommand.Create(cli),
             ServeCommand.Create(cli),
         };

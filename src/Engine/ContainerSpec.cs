@@ -22,6 +22,13 @@ public sealed record ContainerSpec
 
     public NetworkMode Network { get; init; } = NetworkMode.None;
 
+    /// <summary>
+    /// Network mode <see cref="NetworkMode.Default"/> only: the NAT's gateway address (10.0.2.2)
+    /// reaches the host's 127.0.0.1. Off by default, so a build cannot talk to services that
+    /// listen on the host's loopback only.
+    /// </summary>
+    public bool AllowHostLoopback { get; init; }
+
     /// <summary>Extra mounts, applied in order after the engine's own (/proc, /dev, /sys, /etc files).</summary>
     public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
 
@@ -78,6 +85,12 @@ public enum NetworkMode
     None,
     /// <summary>The host's network namespace.</summary>
     Host,
+    /// <summary>
+    /// A new network namespace with outbound access through a user-mode NAT (slirp4netns): loopback,
+    /// eth0 with 10.0.2.100/24 and a default route via 10.0.2.2, DNS at 10.0.2.3. The host's
+    /// loopback is unreachable unless <see cref="ContainerSpec.AllowHostLoopback"/> is set.
+    /// </summary>
+    Default,
 }
 
 /// <summary>A mount inside the container.</summary>

@@ -8,4 +8,7 @@ public sealed record EngineOptions
 
     /// <summary>The NativeAOT init helper; by default "builder-init" beside Builder.Engine.dll.</summary>
     public string InitPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "builder-init");
+
+    /// <summary>slirp4netns, the user-mode NAT of network mode "default"; null looks it up in PATH at each run.</summary>
+    public string? Slirp4netnsPath { get; init; }
 }

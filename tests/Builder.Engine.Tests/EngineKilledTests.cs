@@ -19,11 +19,13 @@ public sealed class EngineKilledTests : IDisposable
     [Theory]
     [InlineData("native")]
     [InlineData("runc")]
+    [InlineData("native:default")]
+    [InlineData("runc:default")]
     public async Task Container_dies_with_a_killed_engine_and_the_next_start_removes_leftovers(string executor)
     {
-        if (executor != "native")
+        if (!executor.StartsWith("native", StringComparison.Ordinal))
         {
-            OciRuntimes.Require(executor);
+            OciRuntimes.Require(executor.Split(':')[0]);
         }
         var host = Path.Combine(AppContext.BaseDirectory, "Builder.Engine.TestHost.dll");
         using var engine = Process.Start(new ProcessStartInfo("dotnet", [host, StateRoot, _rootfs.Path, executor, "sh", "-c", "sleep 1000 & sleep 1000"])
@@ -31,11 +33,14 @@ public sealed class EngineKilledTests : IDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
+        int[] nats;
         try
         {
             // Wait until both sleeps run inside the container (sh execs the last one).
             await WaitUntil(() => ContainerProcesses().Count(p => p.Contains("(sleep)", StringComparison.Ordinal)) >= 2, TimeSpan.FromSeconds(20));
             Assert.Single(Directory.GetDirectories(StateRoot));
+            nats = HostProcesses.DescendantsOf(engine.Id).Where(p => p.Name == "slirp4netns").Select(p => p.Pid).ToArray();
+            Assert.Equal(executor.EndsWith(":default", StringComparison.Ordinal) ? 1 : 0, nats.Length);
         }
         finally
         {
@@ -44,6 +49,8 @@ public sealed class EngineKilledTests : IDisposable
         }
 
         await WaitUntil(() => ContainerProcesses().Length == 0, TimeSpan.FromSeconds(10));
+        // The NAT dies with the engine too (PR_SET_PDEATHSIG, EOF on its exit fd).
+        await WaitUntil(() => !nats.Any(pid => Directory.Exists($"/proc/{pid}")), TimeSpan.FromSeconds(10));
         var leftover = Assert.Single(Directory.GetDirectories(StateRoot));
         var id = Path.GetFileName(leftover);
         Assert.Contains(Directory.GetDirectories("/sys/fs/cgroup/pids/builder").Concat(Directory.Exists("/sys/fs/cgroup/builder") ? Directory.GetDirectories("/sys/fs/cgroup/builder") : []),

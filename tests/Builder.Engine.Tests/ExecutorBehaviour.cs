@@ -9,7 +9,7 @@ namespace Builder.Engine.Tests;
 /// mount table, process list, state directories and cgroups are exactly as before.
 /// </summary>
 [Collection(EngineCollection.Name)]
-public abstract class ExecutorBehaviour : IAsyncLifetime
+public abstract partial class ExecutorBehaviour : IAsyncLifetime
 {
     private HostSnapshot? _before;
 

@@ -191,4 +191,31 @@ public sealed class ImagePullerTests
         await puller.GetAsync(missing, Platform.Host, PullPolicy.Default, warnings.Add, Cancel);
         Assert.Contains("404", Assert.Single(warnings));
     }
+
+    [Fact]
+    public async Task Default_policy_with_a_local_copy_asks_a_failing_registry_once_while_always_retries()
+    {
+        Capabilities.RequireRoot();
+        using var registry = new CountingRegistry();
+        using var temp = new TempDataRoot();
+        using var client = new RegistryClient(new RegistryClientOptions
+        {
+            Credentials = AnonymousCredentials.Instance,
+            MaxRetries = 3,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+        });
+        var store = new ImageStore(temp.Root);
+        using var puller = new ImagePuller(store, client);
+        var reference = ImageReference.Parse($"{registry.Host}/flaky/app:1");
+        var layers = TestImages.TwoLayers(temp);
+        new StoreExporter(store).Export(layers, "top", TestImages.Config(), [reference]);
+
+        var warnings = new List<string>();
+        await puller.GetAsync(reference, Platform.Host, PullPolicy.Default, warnings.Add, Cancel);
+        Assert.Equal(1, registry.ManifestRequests);
+        Assert.Contains("503", Assert.Single(warnings));
+
+        await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(reference, Platform.Host, PullPolicy.Always, null, Cancel));
+        Assert.Equal(1 + 4, registry.ManifestRequests); // one try and three retries
+    }
 }

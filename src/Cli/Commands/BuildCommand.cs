@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Builder.Build;
 using Builder.Cli.Build;
+using Builder.Cli.Debug;
 using Builder.Cli.Output;
 using Builder.Cli.Progress;
 using Builder.Cli.Remote;
@@ -50,11 +51,13 @@ internal static class BuildCommand
         var buildContexts = new Option<string[]>("--build-context") { Description = "Extra named context: NAME=PATH, NAME=docker-image://REF or NAME=oci-layout://PATH", AllowMultipleArgumentsPerToken = false };
         var network = new Option<string?>("--network") { Description = "Network of RUN steps: default, none or host" };
         var allow = new Option<string[]>("--allow") { Description = "Allow an entitlement: network.host, security.insecure", AllowMultipleArgumentsPerToken = false };
+        var onFailure = new Option<string?>("--on-failure") { Description = "When a step fails: keep (default) its state for builder debug, discard it, or shell into it at once" };
+        var keepFailedFor = new Option<string?>("--keep-failed-for") { Description = "How long a kept failed state lives, e.g. 30m, 24h, 7d (default: $BUILDER_KEEP_FAILED, else 24h)" };
         var context = new Argument<string>("PATH") { Description = "Build context directory, or - to read the Dockerfile from standard input with no context" };
         var command = new Command("build", "Build an image from a Dockerfile")
         {
             file, tags, buildArgs, target, noCache, noCacheFilter, pull, labels, platform, outputs, progress, quiet,
-            iidFile, metadataFile, secrets, buildContexts, network, allow, context,
+            iidFile, metadataFile, secrets, buildContexts, network, allow, onFailure, keepFailedFor, context,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -80,6 +83,7 @@ internal static class BuildCommand
                 Network = parse.GetValue(network),
                 Allow = parse.GetValue(allow) ?? [],
                 Debug = parse.GetValue<bool>("--debug"),
+                OnFailure = FailurePolicy.Parse(parse.GetValue(onFailure), parse.GetValue(keepFailedFor)),
             };
             if (RemoteOptions.Connect(parse) is { } remote)
             {
@@ -110,7 +114,9 @@ internal static class BuildCommand
 
         var isTerminal = ReferenceEquals(cli, CliContext.Console) && !Console.IsErrorRedirected;
         await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
-        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, new BuildSolver(store.Root, Executors.Create()));
+        var solver = new BuildSolver(store.Root, new DeferredExecutor(() => Executors.Create()));
+        request.OnFailure.Prepare(solver.Failures);
+        var pipeline = new BuildPipeline(store.Images, store.Puller, store.Registry, solver);
         try
         {
             var outcome = await pipeline.RunAsync(build, renderer, cli.StdoutStream, Phase, cancellationToken).ConfigureAwait(false);
@@ -128,7 +134,7 @@ internal static class BuildCommand
         catch (StepFailedException e)
         {
             await renderer.FinishAsync(BuildOutcome.Failed(e.Failure, e.VertexName)).ConfigureAwait(false);
-            return ExitCodes.Failure;
+            return await request.OnFailure.AfterFailureAsync(cli, store, e.Failure, request.Tags, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -198,8 +204,8 @@ internal static class BuildCommand
             Network = network,
             Allow = request.Allow.ToHashSet(StringComparer.Ordinal),
             SourceDateEpoch = SourceDateEpoch(),
+            KeepFailedState = request.OnFailure.Keep,
         };
-
         return (source, build, mode);
     }
 
@@ -302,6 +308,7 @@ internal static class BuildCommand
         public string? Network { get; init; }
         public IReadOnlyList<string> Allow { get; init; } = [];
         public bool Debug { get; init; }
+        public required FailurePolicy OnFailure { get; init; }
     }
 }
 

@@ -1,46 +1,68 @@
 using System.CommandLine;
 using Builder.Cli.Remote;
 using Builder.Cli.Store;
-using Builder.Snapshotter.Gc;
+using Builder.Solver.Cache;
+using Builder.Solver.Failures;
 
 namespace Builder.Cli.Commands;
 
 /// <summary>
-/// <c>builder prune [--all] [--keep-storage BYTES] [--older-than SECONDS]</c>: drops build cache records
-/// (as buildkit's prune) and collects what nothing references; images are kept. Locally or on a server.
+/// <c>builder prune [--all] [--force]</c>: removes expired kept failed steps, then every snapshot and blob no
+/// image, cache record or live lease references. <c>--all</c> also removes every kept failed step and drops
+/// the build cache records, so only what images use stays.
 /// </summary>
 internal static class PruneCommand
 {
     public static Command Create(CliContext cli)
     {
-        var all = new Option<bool>("--all", "-a") { Description = "Remove every cache record" };
-        var keepStorage = new Option<long?>("--keep-storage") { Description = "Then drop the oldest records until the store uses at most this many bytes" };
-        var olderThan = new Option<long?>("--older-than") { Description = "Remove cache records unused for longer than this many seconds" };
-        var command = new Command("prune", "Remove build cache") { all, keepStorage, olderThan };
-        command.SetAction((result, cancellationToken) => StoreCommand.RunAsync(cli, async () =>
+        var all = new Option<bool>("--all", "-a") { Description = "Also remove every kept failed step and the whole build cache" };
+        var force = new Option<bool>("--force", "-f") { Description = "Do not ask for confirmation" };
+        var prune = new Command("prune", "Remove expired failed-step states and unreferenced build data") { all, force };
+        prune.SetAction((parse, cancellationToken) => StoreCommand.RunAsync(cli, async () =>
         {
-            if (RemoteOptions.Connect(result) is { } remote)
+            var everything = parse.GetValue(all);
+            if (!parse.GetValue(force))
+            {
+                await cli.Error.WriteAsync(everything
+                    ? "This removes every kept failed step, the whole build cache and all data no image uses. Continue? [y/N] "
+                    : "This removes expired failed steps and all data nothing references. Continue? [y/N] ").ConfigureAwait(false);
+                var answer = await cli.In.ReadLineAsync().ConfigureAwait(false);
+                if (answer?.Trim() is not ("y" or "Y" or "yes"))
+                {
+                    await cli.Error.WriteLineAsync("nothing removed").ConfigureAwait(false);
+                    return ExitCodes.Success;
+                }
+            }
+            if (RemoteOptions.Connect(parse) is { } remote)
             {
                 using (remote)
                 {
-                    return await RemoteStoreCommands.PruneAsync(cli, remote, new Server.Protocol.PruneRequest
-                    {
-                        All = result.GetValue(all),
-                        KeepStorage = result.GetValue(keepStorage) ?? 0,
-                        OlderThanSeconds = result.GetValue(olderThan) ?? 0,
-                    }, cancellationToken).ConfigureAwait(false);
+                    return await RemoteStoreCommands.PruneAsync(cli, remote, new Server.Protocol.PruneRequest { All = everything }, cancellationToken).ConfigureAwait(false);
                 }
             }
-            using var session = StoreSession.Open(result);
-            var older = result.GetValue(olderThan);
-            var pruned = session.Root.Gc.Prune(new PruneOptions
+            using var store = StoreSession.Open(parse);
+            var failures = new FailedSteps(store.Root);
+            int failedRemoved;
+            if (everything)
             {
-                KeepDuration = older is { } seconds ? TimeSpan.FromSeconds(seconds) : result.GetValue(all) ? TimeSpan.Zero : null,
-                KeepStorage = result.GetValue(keepStorage),
-            });
-            await cli.Out.WriteLineAsync($"removed {pruned.CacheRecordsRemoved} cache records, {pruned.SnapshotsRemoved} snapshots and {pruned.BlobsRemoved} blobs; reclaimed {pruned.BytesFreed} bytes").ConfigureAwait(false);
+                var kept = failures.List();
+                foreach (var record in kept)
+                {
+                    failures.Remove(record);
+                }
+                failedRemoved = kept.Count;
+            }
+            else
+            {
+                failedRemoved = failures.RemoveExpired(DateTimeOffset.UtcNow);
+            }
+            var cacheRemoved = everything ? new CacheRecords(store.Root).DropAll() : 0;
+            var collected = store.Root.Gc.Collect();
+            await cli.Out.WriteLineAsync(
+                $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s); " +
+                $"freed {ImagesCommand.HumanSize(collected.BytesFreed)}").ConfigureAwait(false);
             return ExitCodes.Success;
         }));
-        return command;
+        return prune;
     }
 }

@@ -1,10 +1,8 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Builder.Cli.Store;
-using Builder.Cli.Terminal;
+using Builder.Cli.Containers;
 using Builder.Engine;
 using Builder.Exporter.Store;
-using Builder.Snapshotter.Mounts;
 
 namespace Builder.Cli.Commands;
 
@@ -53,7 +51,7 @@ internal static class RunCommand
         var remove = new Option<bool>("--rm") { Description = "Remove the container when it exits (always done: containers are not kept)" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep standard input open" };
         var tty = new Option<bool>("--tty", "-t") { Description = "Give the command a terminal" };
-        var network = new Option<string?>("--network") { Description = "none (default) or host" };
+        var network = new Option<string?>("--network") { Description = "none (the default: loopback only), default (outbound through a user-mode NAT) or host" };
         var entrypoint = new Option<string?>("--entrypoint") { Description = "Override the image's entrypoint" };
         var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable K=V", AllowMultipleArgumentsPerToken = false };
         var user = new Option<string?>("--user", "-u") { Description = "Run as this user (name or uid[:gid])" };
@@ -83,12 +81,7 @@ internal static class RunCommand
                 cli.Error.WriteLine($"error: {parse.GetValue(image)} has no command (CMD or ENTRYPOINT); give one after the image name");
                 return ExitCodes.Usage;
             }
-            var networkMode = parse.GetValue(network) switch
-            {
-                null or "" or "none" => NetworkMode.None,
-                "host" => NetworkMode.Host,
-                var other => throw new UsageException($"--network {other}: expected none or host"),
-            };
+            var networkMode = SnapshotContainer.ParseNetwork(parse.GetValue(network));
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
             {
@@ -97,45 +90,21 @@ internal static class RunCommand
                 environment.Add(e.Contains('=') ? e : $"{e}={Environment.GetEnvironmentVariable(e)}");
             }
 
-            var workspace = Path.Combine(store.Root.Path, "tmp", "run-" + Guid.NewGuid().ToString("N")[..12]);
-            var rootfs = Path.Combine(workspace, "rootfs");
-            Directory.CreateDirectory(rootfs);
-            var key = "run/" + Guid.NewGuid().ToString("N");
-            var mounts = store.Root.Snapshots.Prepare(key, stored.TopSnapshot);
-            try
+            using var container = SnapshotContainer.Create(store.Root, stored.TopSnapshot, "run");
+            var exit = await container.RunAsync(cli, new ContainerSpec
             {
-                using var tree = MountedTree.Mount(mounts, rootfs);
-                var useTty = parse.GetValue(tty);
-                using var raw = useTty ? RawTerminal.Enter() : null;
-                var io = new ContainerIo
-                {
-                    Stdin = parse.GetValue(interactive) ? Console.OpenStandardInput() : null,
-                    Stdout = cli.StdoutStream,
-                    Stderr = useTty ? null : Console.OpenStandardError(),
-                    Terminal = useTty ? RawTerminal.Size() : null,
-                };
-                using var resize = useTty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => io.Resize(RawTerminal.Size())) : null;
-                var executor = Executors.Create();
-                var exit = await executor.RunAsync(new ContainerSpec
-                {
-                    RootFs = rootfs,
-                    Args = args,
-                    Env = environment,
-                    WorkingDir = parse.GetValue(workdir) ?? (string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir),
-                    User = parse.GetValue(user) ?? config.User ?? "",
-                    Network = networkMode,
-                }, io, cancellationToken).ConfigureAwait(false);
-                if (exit.Failure is { } failure)
-                {
-                    cli.Error.WriteLine($"error: the container could not start: {failure.Message}");
-                }
-                return exit.ExitCode;
-            }
-            finally
+                RootFs = container.RootFs,
+                Args = args,
+                Env = environment,
+                WorkingDir = parse.GetValue(workdir) ?? (string.IsNullOrEmpty(config.WorkingDir) ? "/" : config.WorkingDir),
+                User = parse.GetValue(user) ?? config.User ?? "",
+                Network = networkMode,
+            }, parse.GetValue(interactive), parse.GetValue(tty), cancellationToken).ConfigureAwait(false);
+            if (exit.Failure is { } failure)
             {
-                store.Root.Snapshots.Remove(key);
-                Directory.Delete(workspace, recursive: true);
+                cli.Error.WriteLine($"error: the container could not start: {failure.Message}");
             }
+            return exit.ExitCode;
         });
         return run;
     }

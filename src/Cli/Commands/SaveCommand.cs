@@ -36,6 +36,10 @@ internal static class SaveCommand
                 }
             }
             var dest = result.GetValue(output) ?? "-";
+            if (dest == "-" && cli.RawOut is null && !Console.IsOutputRedirected)
+            {
+                throw new UsageException("refusing to write an image archive to a terminal: use -o FILE or redirect standard output");
+            }
             await cli.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
             var target = OutputTarget.Parse(dest, dest == "-" ? cli.StdoutStream : Stream.Null);
             await new DockerArchiveWriter(session.Root.Content)

@@ -33,6 +33,7 @@ internal sealed class PlainProgressPrinter
     private DateTimeOffset currentSince;
     private DateTimeOffset now;
     private bool notFirst;
+    private int dirtyCount;
 
     public PlainProgressPrinter(TextWriter output)
     {
@@ -121,13 +122,13 @@ internal sealed class PlainProgressPrinter
             if (!vertex.Announced)
             {
                 vertex.Announced = true;
-                vertex.MarkDirty(status.Time);
+                MarkDirty(vertex, status.Time);
             }
             return;
         }
         if (vertex.Lines.TryFlush(out var elapsed, out var text))
         {
-            vertex.AddLine(FormatLogLine(elapsed, text), status.Time);
+            AddLine(vertex, FormatLogLine(elapsed, text), status.Time);
         }
         vertex.Failure = status.Failure;
         vertex.EndLine = status.State switch
@@ -137,7 +138,7 @@ internal sealed class PlainProgressPrinter
             VertexState.Canceled => "CANCELED",
             _ => DoneLine(vertex, status),
         };
-        vertex.MarkDirty(status.Time);
+        MarkDirty(vertex, status.Time);
         completed.Add(vertex);
     }
 
@@ -155,7 +156,7 @@ internal sealed class PlainProgressPrinter
             return;
         }
         vertex.Started ??= log.Time - log.Elapsed;
-        vertex.Lines.Append(log.Data.Span, log.Elapsed, (elapsed, text) => vertex.AddLine(FormatLogLine(elapsed, text), log.Time));
+        vertex.Lines.Append(log.Data.Span, log.Elapsed, (elapsed, text) => AddLine(vertex, FormatLogLine(elapsed, text), log.Time));
     }
 
     private void Apply(VertexProgress item)
@@ -205,7 +206,21 @@ internal sealed class PlainProgressPrinter
         {
             line += " done";
         }
-        vertex.AddLine(line, item.Time);
+        AddLine(vertex, line, item.Time);
+    }
+
+    private void MarkDirty(VertexBlock vertex, DateTimeOffset time)
+    {
+        if (vertex.MarkDirty(time))
+        {
+            dirtyCount++;
+        }
+    }
+
+    private void AddLine(VertexBlock vertex, string line, DateTimeOffset time)
+    {
+        vertex.Pending.Add(line);
+        MarkDirty(vertex, time);
     }
 
     private void PrintPending(DateTimeOffset now)
@@ -223,6 +238,10 @@ internal sealed class PlainProgressPrinter
         if (current is { Dirty: true })
         {
             PrintVertex(current);
+        }
+        if (dirtyCount == 0)
+        {
+            return;
         }
         var waiting = vertices.Values.Where(v => v.Dirty && v != current).OrderBy(v => v.DirtySince).ThenBy(v => v.Number).FirstOrDefault();
         if (waiting is null)
@@ -263,7 +282,11 @@ internal sealed class PlainProgressPrinter
             output.WriteLine(line);
         }
         vertex.Pending.Clear();
-        vertex.Dirty = false;
+        if (vertex.Dirty)
+        {
+            vertex.Dirty = false;
+            dirtyCount--;
+        }
         if (vertex.EndLine is not null)
         {
             output.Write(prefix);
@@ -330,19 +353,16 @@ internal sealed class PlainProgressPrinter
 
         public bool IsFinal => EndLine is not null;
 
-        public void MarkDirty(DateTimeOffset time)
+        /// <summary>Marks the vertex as having something to print; true when it was clean.</summary>
+        public bool MarkDirty(DateTimeOffset time)
         {
-            if (!Dirty)
+            if (Dirty)
             {
-                Dirty = true;
-                DirtySince = time;
+                return false;
             }
-        }
-
-        public void AddLine(string line, DateTimeOffset time)
-        {
-            Pending.Add(line);
-            MarkDirty(time);
+            Dirty = true;
+            DirtySince = time;
+            return true;
         }
     }
 

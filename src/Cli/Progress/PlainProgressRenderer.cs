@@ -11,7 +11,7 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
 {
     private static readonly TimeSpan TickInterval = TimeSpan.FromSeconds(1);
 
-    private readonly TextWriter output;
+    private readonly OutputBatch batch;
     private readonly TimeProvider time;
     private readonly PlainProgressPrinter printer;
     private readonly ProgressPump pump;
@@ -19,12 +19,12 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
     private DateTimeOffset now;
     private int finished;
 
-    public PlainProgressRenderer(TextWriter output, TimeProvider? time = null)
+    public PlainProgressRenderer(TextWriter output, TimeProvider? time = null, long maxQueuedLogBytes = ProgressPump.DefaultMaxQueuedLogBytes)
     {
-        this.output = output ?? throw new ArgumentNullException(nameof(output));
+        batch = new OutputBatch(output);
         this.time = time ?? TimeProvider.System;
-        printer = new PlainProgressPrinter(output);
-        pump = new ProgressPump(Handle, output.Flush);
+        printer = new PlainProgressPrinter(batch.Writer);
+        pump = new ProgressPump(Handle, batch.WriteOut, maxQueuedLogBytes);
         ticker = this.time.CreateTimer(_ => pump.Enqueue(new Tick(this.time.GetUtcNow())), null, TickInterval, TickInterval);
     }
 
@@ -46,13 +46,14 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
         try
         {
             printer.Flush();
-            BuildSummary.WriteWarnings(output, printer.Warnings);
+            BuildSummary.WriteDropped(batch.Writer, pump.DroppedLogBytes);
+            BuildSummary.WriteWarnings(batch.Writer, printer.Warnings);
             if (outcome is { Kind: BuildOutcomeKind.Failed, Failure: { } failure })
             {
-                output.WriteLine();
-                FailureReport.Write(output, failure, outcome.StepName ?? printer.FailedStepName(failure));
+                batch.Writer.WriteLine();
+                FailureReport.Write(batch.Writer, failure, outcome.StepName ?? printer.FailedStepName(failure));
             }
-            output.Flush();
+            batch.WriteOut();
         }
         catch (IOException)
         {
@@ -73,7 +74,7 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
             try
             {
                 printer.Flush();
-                output.Flush();
+                batch.WriteOut();
             }
             catch (IOException)
             {
@@ -94,6 +95,7 @@ internal sealed class PlainProgressRenderer : IProgressRenderer
         {
             printer.Handle(progress, now);
         }
+        batch.WriteIfLarge();
     }
 
     /// <summary>Time passing, queued behind the events so the printer sees everything in order.</summary>

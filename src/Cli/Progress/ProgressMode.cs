@@ -21,11 +21,12 @@ internal static class ProgressModes
     /// <summary>The names <c>--progress</c> accepts, in the order help lists them.</summary>
     public static IReadOnlyList<string> Names { get; } = ["auto", "tty", "plain", "quiet", "rawjson"];
 
-    /// <summary>Parses a <c>--progress</c> value (case-insensitive).</summary>
+    /// <summary>Parses a <c>--progress</c> value (case-insensitive); null or empty (no flag) is auto, the default.</summary>
     public static bool TryParse(string? text, out ProgressMode mode)
     {
         switch (text?.ToLowerInvariant())
         {
+            case null or "":
             case "auto":
                 mode = ProgressMode.Auto;
                 return true;

@@ -21,14 +21,14 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
     });
 
-    private readonly TextWriter output;
+    private readonly OutputBatch batch;
     private readonly ProgressPump pump;
     private int finished;
 
     public RawJsonProgressRenderer(TextWriter output)
     {
-        this.output = output ?? throw new ArgumentNullException(nameof(output));
-        pump = new ProgressPump(Write, output.Flush);
+        batch = new OutputBatch(output);
+        pump = new ProgressPump(Write, batch.WriteOut);
     }
 
     public void Report(ProgressEvent progress) => pump.Enqueue(progress);
@@ -55,11 +55,12 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
             },
             Step = outcome.StepName,
             Failure = outcome.Failure is { } failure ? JsonFailure.From(failure) : null,
+            DroppedLogBytes = pump.DroppedLogBytes is > 0 and var dropped ? dropped : null,
         };
         try
         {
-            output.WriteLine(JsonSerializer.Serialize(result, Json.JsonResult));
-            output.Flush();
+            batch.Writer.WriteLine(JsonSerializer.Serialize(result, Json.JsonResult));
+            batch.WriteOut();
         }
         catch (IOException)
         {
@@ -87,7 +88,8 @@ internal sealed class RawJsonProgressRenderer : IProgressRenderer
         };
         if (line is not null)
         {
-            output.WriteLine(line);
+            batch.Writer.WriteLine(line);
+            batch.WriteIfLarge();
         }
     }
 
@@ -203,7 +205,10 @@ internal sealed class JsonMessage
     };
 }
 
-/// <summary>The end of the build: <c>status</c> is succeeded, failed or canceled.</summary>
+/// <summary>
+/// The end of the build: <c>status</c> is succeeded, failed or canceled; <c>droppedLogBytes</c>
+/// when output was dropped because the reader fell behind.
+/// </summary>
 internal sealed class JsonResult
 {
     [JsonPropertyOrder(-1)]
@@ -211,6 +216,7 @@ internal sealed class JsonResult
     public required string Status { get; init; }
     public string? Step { get; init; }
     public JsonFailure? Failure { get; init; }
+    public long? DroppedLogBytes { get; init; }
 }
 
 /// <summary>Why a step failed (<see cref="StepFailure"/>); absent fields were not known.</summary>

@@ -60,6 +60,9 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
 
     public ValueTask DisposeAsync() => EndAsync(null);
 
+    /// <summary>How many events the last drawn frame reflects (for tests waiting on the render loop).</summary>
+    internal long DrawnVersion => Interlocked.Read(ref drawnVersion);
+
     /// <summary>Draws one live frame now (the render loop does this on its own).</summary>
     internal void Refresh()
     {
@@ -67,7 +70,7 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         lock (gate)
         {
             frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome: null);
-            drawnVersion = view.Version;
+            Interlocked.Exchange(ref drawnVersion, view.Version);
         }
         Draw(frame);
     }
@@ -87,7 +90,8 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         string? failedStep = null;
         lock (gate)
         {
-            frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome?.Kind ?? BuildOutcomeKind.Canceled);
+            // Without an outcome (disposed early, an exception) the last live frame stays as it was.
+            frame = view.Frame(time.GetUtcNow(), console.Profile.Width, console.Profile.Height, outcome?.Kind);
             warnings = [.. view.Warnings];
             if (outcome?.Failure is { } failure)
             {
@@ -96,10 +100,15 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
         }
         try
         {
-            Draw(frame);
+            if (outcome is not null || drawnLines > 0)
+            {
+                // Disposed before anything was shown (a Dockerfile error): leave the screen alone.
+                Draw(frame);
+            }
             if (outcome is not null)
             {
                 using var tail = new StringWriter { NewLine = "\n" };
+                BuildSummary.WriteDropped(tail, pump.DroppedLogBytes);
                 BuildSummary.WriteWarnings(tail, warnings);
                 if (outcome is { Kind: BuildOutcomeKind.Failed, Failure: { } failure })
                 {
@@ -108,7 +117,10 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
                 }
                 if (tail.GetStringBuilder().Length > 0)
                 {
-                    console.Write(new Text(tail.ToString()));
+                    // Written as is, not through Spectre's layout, which would wrap long lines
+                    // at the screen width and break paths and messages people copy.
+                    console.Profile.Out.Writer.Write(tail.ToString());
+                    console.Profile.Out.Writer.Flush();
                 }
             }
         }
@@ -150,9 +162,10 @@ internal sealed class TtyProgressRenderer : IProgressRenderer
                 }
             }
         }
-        catch (IOException)
+        catch (Exception)
         {
-            // stderr went away: stop drawing, the build goes on.
+            // stderr went away (or drawing broke): stop drawing, the build goes on; the end
+            // of the build still prints the final state and any failure.
         }
     }
 

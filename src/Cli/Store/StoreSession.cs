@@ -51,7 +51,7 @@ internal sealed class StoreSession : IDisposable
         DataRoot dataRoot;
         try
         {
-            dataRoot = DataRoot.Open(path);
+            dataRoot = DataRoot.Open(path, useOverlay: null, lockTimeout: TimeSpan.FromMinutes(30), waiting: message => Console.Error.WriteLine("builder: " + message));
         }
         catch (UnauthorizedAccessException e)
         {
@@ -61,7 +61,11 @@ internal sealed class StoreSession : IDisposable
         {
             throw new StoreUnavailableException($"cannot open the data root {path}: {e.Message}");
         }
-        return new StoreSession(dataRoot, new RegistryClientOptions { InsecureRegistries = insecureRegistries.ToArray() });
+        return new StoreSession(dataRoot, new RegistryClientOptions
+        {
+            InsecureRegistries = insecureRegistries.ToArray(),
+            SchemeCache = new RegistrySchemeCache(Path.Combine(path, "registry-schemes.json")),
+        });
     }
 
     /// <summary>--root, else $BUILDER_ROOT, else /var/lib/builder for root, else $XDG_DATA_HOME/builder or ~/.local/share/builder.</summary>
@@ -88,6 +92,10 @@ internal sealed class StoreSession : IDisposable
 
     public void Dispose()
     {
+        if (_puller.IsValueCreated)
+        {
+            _puller.Value.Dispose();
+        }
         if (_client.IsValueCreated)
         {
             _client.Value.Dispose();

@@ -12,12 +12,13 @@ namespace Builder.Engine.Init;
 /// </summary>
 internal static class ContainerInit
 {
-    public static void Run(InitConfig config)
+    public static void Run(InitConfig config, UserModeNat? nat)
     {
         LibC.prctl(LibC.PR_SET_PDEATHSIG, LibC.SIGKILL, 0, 0, 0);
         // Nothing in the container may open /proc/1/exe or /proc/1/fd of this privileged process.
         LibC.prctl(LibC.PR_SET_DUMPABLE, 0, 0, 0, 0);
         LibC.close(StatusProtocol.LifelineFd);
+        nat?.CloseExitFdCopy();
 
         PreparedCommand command;
         Reaper reaper;
@@ -33,6 +34,8 @@ internal static class ContainerInit
             var user = UserResolver.Resolve(config.User, ContainerFiles.ReadSmallFile("/etc/passwd"), ContainerFiles.ReadSmallFile("/etc/group"));
             command = PreparedCommand.Create(config.Args, EnvironmentDefaults.Apply(config.Env, user), user, workingDir, config.Tty);
             reaper = Reaper.BlockSignals();
+            // Last, so the NAT's start overlapped everything above.
+            nat?.WaitUntilReady();
         }
         catch (UnknownUserException e)
         {

@@ -7,7 +7,8 @@ using Builder.Engine.Wire;
 namespace Builder.Engine.Init;
 
 /// <summary>
-/// builder-init --runtime-supervisor CGROUP-DIRS RUNTIME ARGS...: runs an OCI runtime for the
+/// builder-init --runtime-supervisor CGROUP-DIRS [--nat SLIRP4NETNS [--nat-allow-host-loopback]]
+/// RUNTIME ARGS... (fd 3 = status pipe, fd 4 = lifeline): runs an OCI runtime for the
 /// engine and ends its container when the engine closes the lifeline (cancellation) or dies. An
 /// OCI runtime's container outlives a killed runtime, so the processes are killed through the
 /// engine-owned cgroup that contains the container (and with its init, the pid namespace).
@@ -16,14 +17,66 @@ internal static unsafe class RuntimeSupervisor
 {
     public const string Flag = "--runtime-supervisor";
 
+    public const string NatFlag = "--nat", NatAllowHostLoopbackFlag = "--nat-allow-host-loopback";
+
     public static int Run(string[] args, string[] environment)
     {
         var cgroupDirectories = args[1].Split(':', StringSplitOptions.RemoveEmptyEntries);
-        var runtimeArgs = args[2..];
+        var next = 2;
+        NatConfig? natConfig = null;
+        if (args.Length > next + 1 && args[next] == NatFlag)
+        {
+            natConfig = new NatConfig { Path = args[next + 1] };
+            next += 2;
+            if (args.Length > next && args[next] == NatAllowHostLoopbackFlag)
+            {
+                natConfig.AllowHostLoopback = true;
+                next++;
+            }
+        }
+        var runtimeArgs = args[next..];
         var argv = StringArray(runtimeArgs);
         var envp = StringArray(environment);
         var path = argv[0];
 
+        // Network mode "default": this process moves into a new network namespace with the NAT
+        // attached, and the runtime (told to create no network namespace) puts the container in it.
+        UserModeNat? nat = null;
+        if (natConfig is not null)
+        {
+            try
+            {
+                nat = UserModeNat.Start(natConfig);
+            }
+            catch (Exception e)
+            {
+                Status.Fail(StartFailureKind.SetupFailed, $"starting {Slirp4netns.Package} for network mode default: {e.Message}");
+                return 125;
+            }
+            try
+            {
+                Loopback.BringUp();
+                nat.WaitUntilReady();
+            }
+            catch (Exception e)
+            {
+                nat.Stop();
+                Status.Fail(StartFailureKind.SetupFailed, e.Message);
+                return 125;
+            }
+        }
+        try
+        {
+            return Supervise(cgroupDirectories, path, argv, envp);
+        }
+        finally
+        {
+            nat?.Stop();
+        }
+    }
+
+    private static int Supervise(string[] cgroupDirectories, byte* path, byte** argv, byte** envp)
+    {
         var pid = LibC.fork();
         if (pid < 0)
         {
@@ -32,6 +85,7 @@ internal static unsafe class RuntimeSupervisor
         if (pid == 0)
         {
             LibC.close(StatusProtocol.LifelineFd);
+            LibC.close(StatusProtocol.StatusFd); // the engine reads it to the end: only this process writes it
             LibC.execve(path, argv, envp);
             LibC._exit(127);
         }

@@ -7,12 +7,41 @@ namespace Builder.Engine.Init;
 /// <summary>
 /// The helper's first process, in the host's namespaces: joins the container's cgroups, creates
 /// the namespaces, forks the container's init (PID 1 of the new pid namespace), and waits for it.
+/// In network mode "default" it also starts and, at the end, stops the user-mode NAT.
 /// When the engine closes the lifeline (cancellation) or dies, it kills PID 1, and the kernel
 /// then kills every other process of the pid namespace.
 /// </summary>
 internal static unsafe class Supervisor
 {
     public static int Run(InitConfig config)
+    {
+        // The NAT is started first, before the cgroup is joined: it must not count against the
+        // container's limits or be killed with it. It sets up the interface while PID 1 builds
+        // the mount tree; PID 1 waits for it before starting the command.
+        UserModeNat? nat = null;
+        if (config.Nat is not null)
+        {
+            try
+            {
+                nat = UserModeNat.Start(config.Nat);
+            }
+            catch (Exception e)
+            {
+                Status.Fail(StartFailureKind.SetupFailed, $"starting {Slirp4netns.Package} for network mode default: {e.Message}");
+                return 0;
+            }
+        }
+        try
+        {
+            return RunContainer(config, nat);
+        }
+        finally
+        {
+            nat?.Stop();
+        }
+    }
+
+    private static int RunContainer(InitConfig config, UserModeNat? nat)
     {
         try
         {
@@ -28,7 +57,7 @@ internal static unsafe class Supervisor
         }
 
         var flags = LibC.CLONE_NEWNS | LibC.CLONE_NEWUTS | LibC.CLONE_NEWIPC | LibC.CLONE_NEWPID;
-        if (!config.HostNetwork)
+        if (!config.HostNetwork && nat is null)
         {
             flags |= LibC.CLONE_NEWNET;
         }
@@ -52,7 +81,7 @@ internal static unsafe class Supervisor
         }
         if (pid == 0)
         {
-            ContainerInit.Run(config); // never returns
+            ContainerInit.Run(config, nat); // never returns
         }
 
         var pidFd = LibC.pidfd_open(pid);

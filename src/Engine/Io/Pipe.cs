@@ -28,6 +28,14 @@ internal sealed class Pipe : IDisposable
 
     public static int Fd(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 
+    /// <summary>Reads a helper's status pipe (a few short lines) until every writer has closed it.</summary>
+    public static async Task<string> ReadToEndAsync(SafeFileHandle readEnd)
+    {
+        await using var stream = ContainerStdio.OpenForReading(readEnd);
+        using var reader = new StreamReader(stream, System.Text.Encoding.UTF8);
+        return await reader.ReadToEndAsync().ConfigureAwait(false);
+    }
+
     public static unsafe bool IsFifo(SafeFileHandle handle)
     {
         var stat = stackalloc byte[LibC.StatSize];

@@ -21,13 +21,22 @@ internal static class EtcFiles
         return string.Join('\n', lines) + "\n";
     }
 
-    /// <summary>The host's resolver configuration; loopback name servers are useless from another network namespace.</summary>
+    /// <summary>
+    /// The host's resolver configuration; loopback name servers are useless from another network
+    /// namespace. In network mode "default" the only name server is the NAT's DNS forwarder (which
+    /// asks the host's), with the host's search and options lines.
+    /// </summary>
     public static string ResolvConf(ContainerSpec spec)
     {
         var host = File.Exists("/etc/resolv.conf") ? File.ReadAllLines("/etc/resolv.conf") : [];
         if (spec.Network == NetworkMode.Host)
         {
             return string.Join('\n', host) + "\n";
+        }
+        if (spec.Network == NetworkMode.Default)
+        {
+            var options = host.Where(l => !l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal));
+            return string.Join('\n', options.Prepend($"nameserver {Wire.Slirp4netns.Dns}")) + "\n";
         }
         var kept = host.Where(l => !(l.TrimStart().StartsWith("nameserver", StringComparison.Ordinal) && l.Contains("127.", StringComparison.Ordinal))).ToList();
         return string.Join('\n', kept) + "\n";

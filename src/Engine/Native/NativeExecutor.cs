@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Builder.Engine.Cgroups;
 using Builder.Engine.Io;
+using Builder.Engine.Network;
 using Builder.Engine.Wire;
 
 namespace Builder.Engine.Native;
@@ -37,6 +38,11 @@ public sealed class NativeExecutor : IExecutor
     {
         spec.Validate();
         cancellationToken.ThrowIfCancellationRequested();
+        string? nat = null;
+        if (spec.Network == NetworkMode.Default && (nat = NatBinary.Find(_options)) is null)
+        {
+            return NatBinary.Missing(_options);
+        }
         LeftoverSweeper.SweepOnce(_options.StateRoot, _cgroups);
 
         using var state = ContainerStateDirectory.Create(_options.StateRoot);
@@ -47,7 +53,7 @@ public sealed class NativeExecutor : IExecutor
             {
                 cgroup = _cgroups.Create(state.Id, spec.Limits);
             }
-            var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified);
+            var config = InitConfigFor(spec, io, state, cgroup, _cgroups.IsUnified, nat);
             using var configFd = ConfigMemfd(JsonSerializer.SerializeToUtf8Bytes(config, InitConfigJson.Default.InitConfig));
 
             using var stdio = ContainerStdio.Create(io);
@@ -65,7 +71,7 @@ public sealed class NativeExecutor : IExecutor
             string statusText;
             await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
             {
-                statusText = await ReadAllAsync(status.Read).ConfigureAwait(false);
+                statusText = await Pipe.ReadToEndAsync(status.Read).ConfigureAwait(false);
             }
             await stdio.OutputDone.ConfigureAwait(false);
             var reported = HelperStatus.Parse(statusText);
@@ -81,7 +87,7 @@ public sealed class NativeExecutor : IExecutor
         }
     }
 
-    private static InitConfig InitConfigFor(ContainerSpec spec, ContainerIo io, ContainerStateDirectory state, ContainerCgroup? cgroup, bool unifiedCgroups) => new()
+    private static InitConfig InitConfigFor(ContainerSpec spec, ContainerIo io, ContainerStateDirectory state, ContainerCgroup? cgroup, bool unifiedCgroups, string? nat) => new()
     {
         RootFs = Path.GetFullPath(spec.RootFs),
         Args = [.. spec.Args],
@@ -90,6 +96,7 @@ public sealed class NativeExecutor : IExecutor
         User = spec.User,
         Hostname = spec.Hostname,
         HostNetwork = spec.Network == NetworkMode.Host,
+        Nat = nat is null ? null : new NatConfig { Path = nat, AllowHostLoopback = spec.AllowHostLoopback },
         ReadOnlyRootFs = spec.ReadOnlyRootFs,
         Tty = io.Terminal is not null,
         EtcFiles =
@@ -121,12 +128,5 @@ public sealed class NativeExecutor : IExecutor
         var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
         RandomAccess.Write(handle, json, 0);
         return handle;
-    }
-
-    private static async Task<string> ReadAllAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle)
-    {
-        await using var stream = ContainerStdio.OpenForReading(handle);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync().ConfigureAwait(false);
     }
 }

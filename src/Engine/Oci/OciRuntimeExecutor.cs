@@ -2,6 +2,7 @@ using Builder.Engine.Cgroups;
 using Builder.Engine.Interop;
 using Builder.Engine.Io;
 using Builder.Engine.Native;
+using Builder.Engine.Network;
 using Builder.Engine.Wire;
 
 namespace Builder.Engine.Oci;
@@ -37,6 +38,11 @@ public sealed class OciRuntimeExecutor : IExecutor
     {
         spec.Validate();
         cancellationToken.ThrowIfCancellationRequested();
+        string? nat = null;
+        if (spec.Network == NetworkMode.Default && (nat = NatBinary.Find(_options)) is null)
+        {
+            return NatBinary.Missing(_options);
+        }
         LeftoverSweeper.SweepOnce(_options.StateRoot, _cgroups);
 
         using var state = ContainerStateDirectory.Create(_options.StateRoot);
@@ -84,24 +90,35 @@ public sealed class OciRuntimeExecutor : IExecutor
 
             using var stdio = ContainerStdio.Create(io);
             using var lifeline = Pipe.Create();
-            using var devNull = new Microsoft.Win32.SafeHandles.SafeFileHandle(LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0), ownsHandle: true);
+            using var statusPipe = Pipe.Create();
             // The runtime runs under builder-init's supervisor: when the lifeline closes (cancel,
-            // or this process dies) it kills the container through our cgroup.
+            // or this process dies) it kills the container through our cgroup. In network mode
+            // "default" the supervisor also runs the NAT and puts the runtime in its namespace.
+            string[] natArgs = nat is null ? []
+                : spec.AllowHostLoopback ? ["--nat", nat, "--nat-allow-host-loopback"]
+                : ["--nat", nat];
             var runtime = InitProcess.Start(
                 _options.InitPath,
-                [_options.InitPath, "--runtime-supervisor", string.Join(':', cgroup.Directories), RuntimePath, "--root", runtimeRoot, "run", "--bundle", bundle, state.Id],
-                [.. stdio.ChildFds, Pipe.Fd(devNull), Pipe.Fd(lifeline.Read)],
+                [_options.InitPath, "--runtime-supervisor", string.Join(':', cgroup.Directories), .. natArgs, RuntimePath, "--root", runtimeRoot, "run", "--bundle", bundle, state.Id],
+                [.. stdio.ChildFds, Pipe.Fd(statusPipe.Write), Pipe.Fd(lifeline.Read)],
                 RuntimeEnvironment());
             lifeline.Read.Dispose();
+            statusPipe.Write.Dispose();
             started = true;
             stdio.Start();
             int status;
+            string statusText;
             await using (cancellationToken.Register(() => lifeline.Write.Dispose()).ConfigureAwait(false))
             {
+                statusText = await Pipe.ReadToEndAsync(statusPipe.Read).ConfigureAwait(false);
                 status = await runtime.Exited.ConfigureAwait(false);
             }
             await stdio.OutputDone.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            if (HelperStatus.Parse(statusText).Failure is { } supervisorFailure)
+            {
+                return new ContainerExit(125, Failure: supervisorFailure);
+            }
             var oomKilled = cgroup.OomKills() > 0;
             if (LibC.WIFSIGNALED(status))
             {
@@ -124,6 +141,7 @@ public sealed class OciRuntimeExecutor : IExecutor
             ContainerCgroup.DestroyDirectories(_cgroups.DirectoriesOf(state.Id));
         }
     }
+
 
     private static string[] RuntimeEnvironment() =>
         [$"PATH={Environment.GetEnvironmentVariable("PATH") ?? EnvironmentDefaults.DefaultPath}"];

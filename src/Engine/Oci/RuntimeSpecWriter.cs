@@ -83,6 +83,8 @@ internal static class RuntimeSpecWriter
         }
 
         var namespaces = new JsonArray(new[] { "pid", "ipc", "uts", "mount" }
+            // Host shares the runtime's network namespace; so does Default, where the runtime
+            // supervisor created a new one with the NAT attached before starting the runtime.
             .Concat(spec.Network == NetworkMode.None ? ["network"] : [])
             .Concat(inputs.CgroupNamespace ? ["cgroup"] : [])
             .Select(n => (JsonNode)new JsonObject { ["type"] = n })
@@ -115,7 +117,7 @@ internal static class RuntimeSpecWriter
         return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
-    private static JsonObject Mount(string destination, string type, string source, params string[] options) => new()
+    private static JsonNode Mount(string destination, string type, string source, params string[] options) => new JsonObject()
     {
         ["destination"] = destination,
         ["type"] = type,

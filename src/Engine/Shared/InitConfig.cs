@@ -15,6 +15,8 @@ internal sealed class InitConfig
     public string User { get; set; } = "";
     public string Hostname { get; set; } = "";
     public bool HostNetwork { get; set; }
+    /// <summary>Network mode "default": the user-mode NAT to connect the new network namespace to; null for "none" and "host".</summary>
+    public NatConfig? Nat { get; set; }
     public bool ReadOnlyRootFs { get; set; }
     public bool Tty { get; set; }
     /// <summary>Per-container /etc/hosts, /etc/resolv.conf, /etc/hostname (with <see cref="InitMount.Content"/>), bound read-only.</summary>
@@ -41,6 +43,14 @@ internal sealed class InitMount
     public string? Content { get; set; }
     public bool ReadOnly { get; set; }
     public long SizeBytes { get; set; }
+}
+
+internal sealed class NatConfig
+{
+    /// <summary>The slirp4netns binary (checked to exist by the engine).</summary>
+    public string Path { get; set; } = "";
+    /// <summary>Whether the gateway address reaches the host's 127.0.0.1.</summary>
+    public bool AllowHostLoopback { get; set; }
 }
 
 [JsonSourceGenerationOptions(WriteIndented = false)]

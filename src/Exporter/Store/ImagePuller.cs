@@ -20,7 +20,7 @@ public sealed class ImagePullException(string message, Exception? innerException
 /// as <c>layers/&lt;chainid&gt;</c> snapshots and records the image under its name. Concurrent requests for the
 /// same reference share one pull. A warm pull whose blobs are all present costs one manifest request.
 /// </summary>
-public sealed class ImagePuller : IImageSource
+public sealed class ImagePuller : IImageSource, IDisposable
 {
     private const int ParallelDownloads = 3;
     private const long MaxConfigSize = 8 * 1024 * 1024;
@@ -29,6 +29,7 @@ public sealed class ImagePuller : IImageSource
     private readonly ImageStore _store;
     private readonly RegistryClient _client;
     private readonly LayerUnpacker _unpacker;
+    private readonly Lazy<RegistryClient> _noRetryClient;
     private readonly ConcurrentDictionary<string, Lazy<Task<StoredImage>>> _pulls = new(StringComparer.Ordinal);
 
     public ImagePuller(ImageStore store, RegistryClient client)
@@ -39,6 +40,28 @@ public sealed class ImagePuller : IImageSource
         _root = store.Root;
         _client = client;
         _unpacker = new LayerUnpacker(_root);
+        // With a local copy to fall back on, an unreachable registry must not cost the retry backoff on every build.
+        _noRetryClient = new Lazy<RegistryClient>(() => new RegistryClient(new RegistryClientOptions
+        {
+            Credentials = client.Options.Credentials,
+            InsecureRegistries = client.Options.InsecureRegistries,
+            CaDirectory = client.Options.CaDirectory,
+            MaxRetries = 0,
+            RetryBaseDelay = client.Options.RetryBaseDelay,
+            StallTimeout = client.Options.StallTimeout,
+            ChunkSize = client.Options.ChunkSize,
+            UserAgent = client.Options.UserAgent,
+            SchemeCache = client.Options.SchemeCache,
+        }));
+    }
+
+    /// <summary>Disposes the extra client made for retry-free manifest requests (the given client stays the caller's).</summary>
+    public void Dispose()
+    {
+        if (_noRetryClient.IsValueCreated)
+        {
+            _noRetryClient.Value.Dispose();
+        }
     }
 
     /// <inheritdoc />
@@ -47,6 +70,7 @@ public sealed class ImagePuller : IImageSource
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(platform);
         StoredImage image;
+        var before = _store.FindByName(reference);
         if (policy == PullPolicy.Never)
         {
             image = _store.FindByName(reference)
@@ -56,7 +80,8 @@ public sealed class ImagePuller : IImageSource
         {
             try
             {
-                image = await PullAsync(reference, platform, cancellationToken).ConfigureAwait(false);
+                var fallback = policy == PullPolicy.Default && _store.FindByName(reference) is not null;
+                image = await PullAsync(reference, platform, quickManifest: fallback, cancellationToken).ConfigureAwait(false);
             }
             catch (ImagePullException e) when (policy == PullPolicy.Default && _store.FindByName(reference) is { } local)
             {
@@ -65,7 +90,8 @@ public sealed class ImagePuller : IImageSource
             }
         }
         var config = _store.ReadConfig(image);
-        return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot);
+        var fetched = before is null || before.Manifest.Digest != image.Manifest.Digest || before.TopSnapshot != image.TopSnapshot;
+        return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot) { Fetched = fetched };
     }
 
     /// <summary>
@@ -73,21 +99,25 @@ public sealed class ImagePuller : IImageSource
     /// failure (unreachable, not found, denied, bad content) throws <see cref="ImagePullException"/> naming the
     /// registry, repository, tag and cause.
     /// </summary>
-    public Task<StoredImage> PullAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken = default)
+    public Task<StoredImage> PullAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken = default) =>
+        PullAsync(reference, platform, quickManifest: false, cancellationToken);
+
+    /// <param name="quickManifest">True asks for the manifest once, without retries (a local copy can stand in).</param>
+    private Task<StoredImage> PullAsync(ImageReference reference, Platform platform, bool quickManifest, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(platform);
-        var key = reference + "|" + platform;
-        var lazy = _pulls.GetOrAdd(key, _ => new Lazy<Task<StoredImage>>(() => RunPullAsync(key, reference, platform)));
+        var key = reference + "|" + platform + "|" + quickManifest;
+        var lazy = _pulls.GetOrAdd(key, _ => new Lazy<Task<StoredImage>>(() => RunPullAsync(key, reference, platform, quickManifest)));
         // The shared pull is not tied to one caller's token: another caller may still want it.
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<StoredImage> RunPullAsync(string key, ImageReference reference, Platform platform)
+    private async Task<StoredImage> RunPullAsync(string key, ImageReference reference, Platform platform, bool quickManifest)
     {
         try
         {
-            return await PullCoreAsync(reference, platform, CancellationToken.None).ConfigureAwait(false);
+            return await PullCoreAsync(reference, platform, quickManifest, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not ImagePullException)
         {
@@ -100,10 +130,10 @@ public sealed class ImagePuller : IImageSource
         }
     }
 
-    private async Task<StoredImage> PullCoreAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken)
+    private async Task<StoredImage> PullCoreAsync(ImageReference reference, Platform platform, bool quickManifest, CancellationToken cancellationToken)
     {
         var repository = _client.GetRepository(reference);
-        var document = await repository.Manifests.GetAsync(reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag, cancellationToken).ConfigureAwait(false);
+        var document = await (quickManifest ? _noRetryClient.Value.GetRepository(reference) : repository).Manifests.GetAsync(reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag, cancellationToken).ConfigureAwait(false);
         using var lease = _root.Gc.CreateLease(TimeSpan.FromHours(6));
         if (document.IsIndex)
         {

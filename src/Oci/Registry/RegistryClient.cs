@@ -118,7 +118,30 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
+    /// <summary>A request over a remembered plain-HTTP base failed at the connection level: probe again next time.</summary>
+    internal void ForgetScheme(string registry, Uri baseUri)
+    {
+        if (baseUri.Scheme != Uri.UriSchemeHttp)
+        {
+            return;
+        }
+        var host = RegistryHostNames.ApiHost(registry);
+        _baseUris.TryRemove(host, out _);
+        Options.SchemeCache?.Forget(host);
+    }
+
     private async Task<Uri> ProbeAsync(string host)
+    {
+        if (Options.SchemeCache?.Get(host) is { } known)
+        {
+            return new Uri($"{known}://{host}/");
+        }
+        var uri = await ProbeTlsAsync(host).ConfigureAwait(false);
+        Options.SchemeCache?.Set(host, uri.Scheme);
+        return uri;
+    }
+
+    private async Task<Uri> ProbeTlsAsync(string host)
     {
         var https = new Uri($"https://{host}/");
         using var timer = new StallTimer(Options.StallTimeout, CancellationToken.None);

@@ -30,4 +30,7 @@ public sealed class RegistryClientOptions
     public long? ChunkSize { get; init; }
 
     public string UserAgent { get; init; } = "builder/0.1";
+
+    /// <summary>Where to remember which plain-HTTP-capable hosts do not speak TLS (null: probe once per client).</summary>
+    public RegistrySchemeCache? SchemeCache { get; init; }
 }

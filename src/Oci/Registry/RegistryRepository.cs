@@ -112,6 +112,7 @@ public sealed class RegistryRepository
             }
             catch (Exception e) when (IsTransientFailure(e, timer))
             {
+                Client.ForgetScheme(Registry, baseUri);
                 if (canRetry)
                 {
                     await Task.Delay(Client.RetryDelay(attempt, null), cancellationToken).ConfigureAwait(false);
@@ -128,6 +129,7 @@ public sealed class RegistryRepository
             }
             catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
             {
+                Client.ForgetScheme(Registry, baseUri);
                 throw new RegistryException(operation, Registry, Name, e.Message, e.StatusCode, innerException: e);
             }
             if (canRetry && RegistryException.IsTransientStatus(response.StatusCode))

@@ -129,16 +129,14 @@ public sealed class LayerStore
     private LayerDescriptor Write(IEnumerable<LayerChange> changes, LayerExportOptions options)
     {
         using var blob = _content.OpenWriter();
-        Digest diffId;
+        Digest? diffId;
         string mediaType;
         switch (options.Compression)
         {
             case LayerCompression.None:
-                using (var hashing = new HashingWriteStream(blob))
-                {
-                    new LayerTarWriter(hashing, options.SourceDateEpoch).Write(changes);
-                    diffId = hashing.Digest();
-                }
+                // Uncompressed, the blob is the tar: its digest (computed by the writer) is the diff id; hash once.
+                new LayerTarWriter(blob, options.SourceDateEpoch).Write(changes);
+                diffId = null;
                 mediaType = MediaTypes.OciLayerTar;
                 break;
             case LayerCompression.Gzip:
@@ -162,7 +160,7 @@ public sealed class LayerStore
                 break;
         }
         var info = blob.Commit();
-        return new LayerDescriptor(info.Digest, info.Size, diffId, mediaType);
+        return new LayerDescriptor(info.Digest, info.Size, diffId ?? info.Digest, mediaType);
     }
 
     private void Remember(string snapshotKey, string cacheKey, LayerDescriptor layer)

@@ -62,6 +62,27 @@ public sealed class CacheRecords
         _root.Gc.RemoveReferences(ReferenceOwner.Cache, key);
     }
 
+    /// <summary>Forgets every record (<c>builder prune --all</c>); returns how many there were.</summary>
+    public int DropAll()
+    {
+        var keys = _root.Metadata.Run(c =>
+        {
+            using var cmd = c.Command("SELECT key FROM solver_cache", null);
+            using var r = cmd.ExecuteReader();
+            var list = new List<string>();
+            while (r.Read())
+            {
+                list.Add(r.GetString(0));
+            }
+            return list;
+        });
+        foreach (var key in keys)
+        {
+            Drop(key);
+        }
+        return keys.Count;
+    }
+
     /// <summary>How many records there are.</summary>
     public long Count() => _root.Metadata.Run(c => (long)c.Scalar("SELECT count(*) FROM solver_cache", null)!);
 

@@ -110,7 +110,7 @@ internal static class ExecRunner
         {
             NetworkMode.None => EngineNetwork.None,
             NetworkMode.Host => EngineNetwork.Host,
-            _ => EngineNetwork.None, // until the engine has user-mode NAT, default is loopback only
+            _ => EngineNetwork.Default,
 
         };
     }

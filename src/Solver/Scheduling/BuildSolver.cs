@@ -48,16 +48,16 @@ public sealed class BuildSolver
     /// ones in parallel. Throws <see cref="StepFailedException"/> for the first step that failed
     /// (the others are cancelled) and <see cref="OperationCanceledException"/> when cancelled.
     /// </summary>
-    public Task<SolveResult> SolveAsync(BuildDefinition definition, SolveOptions options, IProgressSink progress, CancellationToken cancellationToken = default)
+    /// <remarks>A null <paramref name="definition"/> is a target without any filesystem (FROM scratch with config only): nothing runs.</remarks>
+    public Task<SolveResult> SolveAsync(BuildDefinition? definition, SolveOptions options, IProgressSink progress, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(progress);
         if (options.Parallelism < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.Parallelism, "Parallelism must be at least 1");
         }
-        return new SolveSession(this, options, progress, cancellationToken).RunAsync(definition.Root);
+        return new SolveSession(this, options, progress, cancellationToken).RunAsync(definition?.Root);
     }
 
     /// <summary>

@@ -40,13 +40,14 @@ internal sealed class SolveSession
         _buildId = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8];
     }
 
-    public async Task<SolveResult> RunAsync(Vertex root)
+    /// <param name="root">The target's vertex; null for a target with no filesystem at all (FROM scratch and config only).</param>
+    public async Task<SolveResult> RunAsync(Vertex? root)
     {
         _solver.History.Start(_buildId, _options.SourceFile);
         var status = "failed";
         try
         {
-            var result = await Solve(root).ConfigureAwait(false);
+            var result = root is null ? new VertexResult(CacheKey.ForSource("scratch"), null) : await Solve(root).ConfigureAwait(false);
             status = "solved";
             return new SolveResult(_buildId, result.Snapshot, LayerChain(result.Snapshot), new SolveStatistics(_ran, _cached), Volatile.Read(ref _nextNumber));
         }
@@ -113,15 +114,22 @@ internal sealed class SolveSession
     }
 
     /// <summary>Runs one vertex's work in a slot, reporting its state; the first failure cancels the build.</summary>
-    private async Task<T> RunAsync<T>(Vertex vertex, Func<Task<T>> work, Func<T, string?>? snapshotOf = null)
+    /// <param name="quiet">Report only a failure or cancellation; the caller reports success itself.</param>
+    private async Task<T> RunAsync<T>(Vertex vertex, Func<Task<T>> work, Func<T, string?>? snapshotOf = null, bool quiet = false)
     {
         await _slots.WaitAsync(_cancel.Token).ConfigureAwait(false);
         var clock = Stopwatch.StartNew();
         try
         {
-            Report(vertex, VertexState.Running);
+            if (!quiet)
+            {
+                Report(vertex, VertexState.Running);
+            }
             var result = await work().ConfigureAwait(false);
-            Report(vertex, VertexState.Done, clock.Elapsed, snapshot: snapshotOf?.Invoke(result));
+            if (!quiet)
+            {
+                Report(vertex, VertexState.Done, clock.Elapsed, snapshot: snapshotOf?.Invoke(result));
+            }
             return result;
         }
         catch (StepFailedException e)
@@ -173,7 +181,20 @@ internal sealed class SolveSession
                 return VertexResult.Local(CacheKey.ForSource("local\n" + source.Identifier + "\n" + string.Join("\n", excludes)), directory, excludes);
             }
             case SourceKind.Image:
-                return await RunAsync(vertex, () => ResolveImageAsync(vertex, source), r => r.Snapshot).ConfigureAwait(false);
+            {
+                // The frontend already asked for the image (memoized): an image the store had is CACHED, as in BuildKit.
+                var (result, fetched) = await RunAsync(vertex, () => ResolveImageAsync(vertex, source), r => r.Result.Snapshot, quiet: true).ConfigureAwait(false);
+                if (fetched)
+                {
+                    Report(vertex, VertexState.Running);
+                    Report(vertex, VertexState.Done, TimeSpan.Zero, snapshot: result.Snapshot);
+                }
+                else
+                {
+                    Report(vertex, VertexState.Cached, snapshot: result.Snapshot);
+                }
+                return result;
+            }
             case SourceKind.Http:
                 return await RunAsync(vertex, () => HttpSourceRunner.RunAsync(NewStep(vertex, []), source, _cancel.Token), r => r.Snapshot).ConfigureAwait(false);
             default:
@@ -183,7 +204,7 @@ internal sealed class SolveSession
         }
     }
 
-    private async Task<VertexResult> ResolveImageAsync(Vertex vertex, SourceOp source)
+    private async Task<(VertexResult Result, bool Fetched)> ResolveImageAsync(Vertex vertex, SourceOp source)
     {
         var images = _options.Images ?? throw new StepFailedException(vertex.Description.Name, NewStep(vertex, []).Failure("this build has no image source configured"));
         if (!ImageReference.TryParse(source.Identifier, out var reference, out var error))
@@ -192,7 +213,7 @@ internal sealed class SolveSession
         }
         var platform = source.Attributes.GetValueOrDefault(SourceOp.Attr.Platform) is { } p ? Platform.Parse(p) : _options.Platform;
         var image = await images.GetAsync(reference, platform, _options.PullPolicy, Warn, _cancel.Token).ConfigureAwait(false);
-        return new VertexResult(CacheKey.ForSource("image\n" + image.ManifestDigest), image.TopSnapshot);
+        return (new VertexResult(CacheKey.ForSource("image\n" + image.ManifestDigest), image.TopSnapshot), image.Fetched);
     }
 
     /// <summary>Checksums of the local content an op reads: COPY sources and RUN bind mounts of a context.</summary>

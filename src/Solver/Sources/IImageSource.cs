@@ -18,7 +18,11 @@ public enum PullPolicy
 /// A base image made available to a build: its manifest digest, its config, and the committed
 /// snapshot holding its root filesystem (null for an image without layers).
 /// </summary>
-public sealed record SourceImage(ImageReference Reference, string ManifestDigest, ImageConfig Config, string? TopSnapshot);
+public sealed record SourceImage(ImageReference Reference, string ManifestDigest, ImageConfig Config, string? TopSnapshot)
+{
+    /// <summary>True when this request had to fetch or unpack something; false when the store already had the image under this name.</summary>
+    public bool Fetched { get; init; }
+}
 
 /// <summary>
 /// Where the solver gets base images from. The local image store with a registry client behind

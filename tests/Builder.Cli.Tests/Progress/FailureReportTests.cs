@@ -82,7 +82,7 @@ public sealed class FailureReportTests
     [Fact]
     public void OutputCannotDrawOnTheTerminal()
     {
-        var failure = RunFailure(0) with { LastLines = ["\x1b[31mred\x1b[0m\x1b]0;title\a done\tx"] };
-        Assert.Contains("   red done        x\n", FailureReport.Format(failure, "step"));
+        var failure = RunFailure(0) with { LastLines = ["\x1b[31mred\x1b[0m\x1b]0;title\a done\tx", "10%\r50%\r100%\r"] };
+        Assert.Contains("   red done        x\n   100%\n", FailureReport.Format(failure, "step"));
     }
 }

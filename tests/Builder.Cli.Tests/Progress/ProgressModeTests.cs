@@ -19,7 +19,15 @@ public sealed class ProgressModeTests
     {
         var error = Assert.Throws<UsageException>(() => ProgressModes.Parse("fancy"));
         Assert.Equal("invalid progress mode \"fancy\": use one of auto, tty, plain, quiet, rawjson", error.Message);
-        Assert.False(ProgressModes.TryParse(null, out _));
+        Assert.False(ProgressModes.TryParse("tty ", out _));
+    }
+
+    [Fact]
+    public void NoValueIsAutoTheDefault()
+    {
+        Assert.True(ProgressModes.TryParse(null, out var mode));
+        Assert.Equal(ProgressMode.Auto, mode);
+        Assert.Equal(ProgressMode.Auto, ProgressModes.Parse(""));
     }
 
     [Theory]

@@ -8,6 +8,17 @@ public sealed class TtyProgressRendererTests
 {
     private static string[] Texts(IReadOnlyList<FrameLine> frame) => frame.Select(l => l.Text).ToArray();
 
+    /// <summary>Waits until the render loop drew a frame that reflects the first <paramref name="version"/> events.</summary>
+    internal static async Task WaitForFrameAsync(TtyProgressRenderer renderer, long version)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (renderer.DrawnVersion < version)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the render loop drew no frame");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
     [Fact]
     public void RunningStepShowsItsTimerAndLastLines()
     {
@@ -104,7 +115,7 @@ public sealed class TtyProgressRendererTests
         renderer.Report(t.Cached(2, "[build 1/3] FROM busybox"));
         renderer.Report(t.Running(3, "[build 2/3] RUN make"));
         renderer.Report(t.Log(3, "hidden once done\n", 0.1));
-        renderer.Report(t.Warning("careful"));
+        renderer.Report(t.Warning("careful: " + new string('w', 150)));
         renderer.Report(t.Advance(1.5).Failed(3, "[build 2/3] RUN make", failure, 1.5));
         renderer.Report(t.Canceled(4, "[other 1/1] RUN sleep 5"));
         clock.Now = t.Now;
@@ -117,7 +128,8 @@ public sealed class TtyProgressRendererTests
         Assert.Matches(@"^ => ERROR \[build 2/3\] RUN make +1\.5s$", lines[3].TrimEnd());
         Assert.Matches(@"^ => CANCELED \[other 1/1\] RUN sleep 5 +0\.0s$", lines[4].TrimEnd());
         Assert.DoesNotContain("hidden once done", console.Output);
-        Assert.Contains(" 1 warning found:\n - careful\n", console.Output);
+        // The summary and report are not wrapped at the screen width.
+        Assert.Contains(" 1 warning found:\n - careful: " + new string('w', 150) + "\n", console.Output);
         Assert.Contains("error: [build 2/3] RUN make failed: exit code 2\n", console.Output);
         Assert.Contains("   make: *** [all] Error 2\n", console.Output);
         Assert.Contains(" full log: /data/logs/3.log\n", console.Output);
@@ -132,14 +144,11 @@ public sealed class TtyProgressRendererTests
         await using var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: true);
         renderer.Report(t.Running(1, "[build 1/1] RUN make"));
         renderer.Report(t.Log(1, "working\n", 0.1));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!console.Output.Contains(" => => # working", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
-        Assert.Contains(" => => # working", console.Output);
+        await WaitForFrameAsync(renderer, version: 2);
         renderer.Report(t.Done(1, "[build 1/1] RUN make", 0.5));
         await renderer.FinishAsync(BuildOutcome.Succeeded);
+        // The console is read only once the render loop stopped: TestConsole is not thread-safe.
+        Assert.Contains(" => => # working", console.Output);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(console.Output, "FINISHED"));
         Assert.EndsWith(" 0.5s\n", console.Output.Replace("\r", ""), StringComparison.Ordinal);
     }
@@ -182,11 +191,7 @@ public sealed class TtyRedrawTests
         await using var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: true);
         renderer.Report(t.Running(1, "[build 1/1] RUN make"));
         renderer.Report(t.Log(1, "working\n", 0.1));
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!console.Output.Contains("working", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20, TestContext.Current.CancellationToken);
-        }
+        await TtyProgressRendererTests.WaitForFrameAsync(renderer, version: 2);
         renderer.Report(t.Done(1, "[build 1/1] RUN make", 0.5));
         await renderer.FinishAsync(BuildOutcome.Succeeded);
         var output = console.Output;
@@ -196,5 +201,17 @@ public sealed class TtyRedrawTests
         Assert.True(redraw >= 0, output.Replace("\x1b", "ESC"));
         Assert.Contains("FINISHED", output[redraw..]);
         Assert.DoesNotContain("working", output[redraw..]);
+    }
+}
+
+public sealed class TtyDisposeTests
+{
+    [Fact]
+    public async Task DisposedBeforeAnythingHappenedPrintsNothing()
+    {
+        var console = new TestConsole().Width(80).Height(20);
+        var renderer = new TtyProgressRenderer(console, TimeProvider.System, live: false);
+        await renderer.DisposeAsync();
+        Assert.Equal("", console.Output);
     }
 }

@@ -7,7 +7,7 @@ namespace Builder.Engine.Tests.Support;
 /// </summary>
 public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] StateEntries, string[] Cgroups)
 {
-    private static readonly string[] EngineFsTypes = ["proc", "sysfs", "devpts", "mqueue"];
+    private static readonly string[] EngineFsTypes = ["proc", "sysfs", "devpts", "mqueue", "nsfs"];
 
     public static HostSnapshot Take(string testDirectory, string stateRoot) => new(
         MountsOf(testDirectory, stateRoot),
@@ -44,7 +44,8 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
             .ToArray();
 
     /// <summary>
-    /// Children of the test process, and processes of other pid namespaces whose mount table
+    /// Descendants of the test process (the init zygote, and whatever a container run left: a
+    /// supervisor, slirp4netns), and processes of other pid namespaces whose mount table
     /// mentions the test directory (a container's root mount names its rootfs there; /proc/PID/root
     /// cannot be used, it reads "/" for a root outside our mount namespace).
     /// </summary>
@@ -52,6 +53,7 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
     {
         var self = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var ownPidNamespace = new FileInfo("/proc/self/ns/pid").LinkTarget;
+        var descendants = HostProcesses.DescendantsOf(Environment.ProcessId).Select(p => p.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
         var result = new List<string>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
@@ -63,10 +65,9 @@ public sealed record HostSnapshot(string[] Mounts, string[] Processes, string[] 
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var ppid = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1];
                 var inContainer = new FileInfo(Path.Combine(dir, "ns/pid")).LinkTarget != ownPidNamespace
                     && File.ReadAllText(Path.Combine(dir, "mountinfo")).Contains(testDirectory, StringComparison.Ordinal);
-                if (ppid == self || inContainer)
+                if (descendants.Contains(pid) || inContainer)
                 {
                     result.Add($"{pid} {stat[..(stat.LastIndexOf(')') + 1)]}{(inContainer ? " in container" : "")}");
                 }

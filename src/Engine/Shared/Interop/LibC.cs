@@ -55,6 +55,9 @@ internal static unsafe partial class LibC
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int unshare(int flags);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int setns(int fd, int nsType);
+
     public const int F_DUPFD = 0, F_SETFD = 2, FD_CLOEXEC = 1, F_DUPFD_CLOEXEC = 1030;
 
     [LibraryImport(Lib, SetLastError = true)]
@@ -158,6 +161,9 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial nint write(int fd, byte* buf, nint count);
+
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial nint pread(int fd, byte* buf, nint count, long offset);
 
     [LibraryImport(Lib, SetLastError = true)]
     public static partial int pipe2(int* fds, int flags);
