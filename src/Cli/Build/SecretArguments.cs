@@ -62,8 +62,8 @@ internal sealed class SecretArguments : ISecretSource
         return parsed;
     }
 
-    /// <summary>The ids given, for <c>builder debug shell --secret</c> (mounted at /run/secrets/ID) and remote builds (offered to the server).</summary>
-    public IEnumerable<string> Ids => _secrets.Keys;
+    /// <summary>The secret ids given (a remote build offers these to the server).</summary>
+    public IReadOnlyCollection<string> Ids => _secrets.Keys;
 
     public async ValueTask<byte[]?> GetAsync(string id, CancellationToken cancellationToken)
     {

@@ -206,6 +206,7 @@ internal static class BuildCommand
             SourceDateEpoch = SourceDateEpoch(),
             KeepFailedState = request.OnFailure.Keep,
         };
+
         return (source, build, mode);
     }
 

@@ -17,7 +17,7 @@ internal static class PruneCommand
     {
         var all = new Option<bool>("--all", "-a") { Description = "Also remove every kept failed step and the whole build cache" };
         var force = new Option<bool>("--force", "-f") { Description = "Do not ask for confirmation" };
-        var prune = new Command("prune", "Remove expired failed-step states and unreferenced build data") { all, force };
+        var prune = new Command("prune", "Remove expired failed-step states and unreferenced build data (locally, or on the server given by --host)") { all, force };
         prune.SetAction((parse, cancellationToken) => StoreCommand.RunAsync(cli, async () =>
         {
             var everything = parse.GetValue(all);
