@@ -33,45 +33,43 @@ internal static class ImagesCommand
     /// <summary>Docker's table (or only ids) for <paramref name="images"/>, from the local store or a server.</summary>
     internal static async Task<int> WriteAsync(CliContext cli, IReadOnlyList<StoredImage> images, bool quietOutput, bool showDigests)
     {
+        if (quietOutput)
         {
-            if (quietOutput)
+            foreach (var id in images.Select(i => i.ShortId).Distinct())
             {
-                foreach (var id in images.Select(i => i.ShortId).Distinct())
-                {
-                    await cli.Out.WriteLineAsync(id).ConfigureAwait(false);
-                }
-                return ExitCodes.Success;
-            }
-            var rows = new List<string[]>();
-            var header = showDigests
-                ? new[] { "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE" }
-                : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
-            rows.Add(header);
-            var now = DateTimeOffset.UtcNow;
-            foreach (var image in images)
-            {
-                List<ImageReference?> names = image.Names.Count > 0 ? image.Names.Select(n => (ImageReference?)ImageReference.Parse(n)).ToList() : [null];
-                foreach (var name in names)
-                {
-                    var repository = name is null ? "<none>" : StoreCommand.FamiliarRepository(name);
-                    var tag = name?.Tag ?? "<none>";
-                    var row = new List<string> { repository, tag };
-                    if (showDigests)
-                    {
-                        row.Add(image.Manifest.Digest.ToString());
-                    }
-                    row.AddRange([image.ShortId, Ago(now - image.Created), HumanSize(image.Size)]);
-                    rows.Add(row.ToArray());
-                }
-            }
-            var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
-            foreach (var row in rows)
-            {
-                var line = string.Join("   ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c])));
-                await cli.Out.WriteLineAsync(line).ConfigureAwait(false);
+                await cli.Out.WriteLineAsync(id).ConfigureAwait(false);
             }
             return ExitCodes.Success;
         }
+        var rows = new List<string[]>();
+        var header = showDigests
+            ? new[] { "REPOSITORY", "TAG", "DIGEST", "IMAGE ID", "CREATED", "SIZE" }
+            : ["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"];
+        rows.Add(header);
+        var now = DateTimeOffset.UtcNow;
+        foreach (var image in images)
+        {
+            List<ImageReference?> names = image.Names.Count > 0 ? image.Names.Select(n => (ImageReference?)ImageReference.Parse(n)).ToList() : [null];
+            foreach (var name in names)
+            {
+                var repository = name is null ? "<none>" : StoreCommand.FamiliarRepository(name);
+                var tag = name?.Tag ?? "<none>";
+                var row = new List<string> { repository, tag };
+                if (showDigests)
+                {
+                    row.Add(image.Manifest.Digest.ToString());
+                }
+                row.AddRange([image.ShortId, Ago(now - image.Created), HumanSize(image.Size)]);
+                rows.Add(row.ToArray());
+            }
+        }
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Max(r => r[c].Length)).ToArray();
+        foreach (var row in rows)
+        {
+            var line = string.Join("   ", row.Select((cell, c) => c == row.Length - 1 ? cell : cell.PadRight(widths[c])));
+            await cli.Out.WriteLineAsync(line).ConfigureAwait(false);
+        }
+        return ExitCodes.Success;
     }
 
     /// <summary>Docker's CREATED column: "5 minutes ago", "2 days ago".</summary>

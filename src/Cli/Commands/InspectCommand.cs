@@ -35,35 +35,33 @@ internal static class InspectCommand
     /// <summary>The inspect document of <paramref name="stored"/> with its manifest and config as stored (locally or on a server).</summary>
     internal static async Task<int> WriteAsync(CliContext cli, StoredImage stored, byte[] manifestBytes, byte[] configBytes)
     {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            using var buffer = new MemoryStream();
-            using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            json.WriteStartObject();
+            json.WriteString("id", stored.ConfigDigest.ToString());
+            json.WriteStartArray("names");
+            foreach (var name in stored.Names)
             {
-                json.WriteStartObject();
-                json.WriteString("id", stored.ConfigDigest.ToString());
-                json.WriteStartArray("names");
-                foreach (var name in stored.Names)
-                {
-                    json.WriteStringValue(name);
-                }
-                json.WriteEndArray();
-                json.WriteString("manifestDigest", stored.Manifest.Digest.ToString());
-                json.WriteString("created", stored.Created.ToString("O"));
-                json.WriteNumber("size", stored.Size);
-                json.WritePropertyName("manifest");
-                using (var manifest = JsonDocument.Parse(manifestBytes))
-                {
-                    manifest.WriteTo(json);
-                }
-                json.WritePropertyName("config");
-                using (var config = JsonDocument.Parse(configBytes))
-                {
-                    config.WriteTo(json);
-                }
-                json.WriteEndObject();
+                json.WriteStringValue(name);
             }
-            await cli.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
-            return ExitCodes.Success;
+            json.WriteEndArray();
+            json.WriteString("manifestDigest", stored.Manifest.Digest.ToString());
+            json.WriteString("created", stored.Created.ToString("O"));
+            json.WriteNumber("size", stored.Size);
+            json.WritePropertyName("manifest");
+            using (var manifest = JsonDocument.Parse(manifestBytes))
+            {
+                manifest.WriteTo(json);
+            }
+            json.WritePropertyName("config");
+            using (var config = JsonDocument.Parse(configBytes))
+            {
+                config.WriteTo(json);
+            }
+            json.WriteEndObject();
         }
+        await cli.Out.WriteLineAsync(System.Text.Encoding.UTF8.GetString(buffer.ToArray())).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 }

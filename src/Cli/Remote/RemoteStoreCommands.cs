@@ -44,7 +44,7 @@ internal static class RemoteStoreCommands
         RemoteCalls.RunAsync(cli, connection, async () =>
         {
             var response = await connection.Client.PruneAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
-            await cli.Out.WriteLineAsync($"{response.Summary}; reclaimed {response.ReclaimedBytes} bytes").ConfigureAwait(false);
+            await cli.Out.WriteLineAsync($"{response.Summary}; freed {Commands.ImagesCommand.HumanSize(response.ReclaimedBytes)}").ConfigureAwait(false);
             return ExitCodes.Success;
         });
 

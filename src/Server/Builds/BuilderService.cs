@@ -11,7 +11,8 @@ using Builder.Oci.Registry.Auth;
 using Builder.Server.Context;
 using Builder.Server.Hosting;
 using Builder.Server.Protocol;
-using Builder.Snapshotter.Gc;
+using Builder.Solver.Cache;
+using Builder.Solver.Failures;
 using Builder.Solver.Execution;
 using Google.Protobuf;
 using Grpc.Core;
@@ -317,15 +318,27 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         {
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"{state.Gate.Running} builds are running on the server; prune when it is idle"));
         }
-        var result = state.Root.Gc.Prune(new PruneOptions
+        var failures = new FailedSteps(state.Root);
+        int failedRemoved;
+        if (request.All)
         {
-            KeepDuration = request.OlderThanSeconds > 0 ? TimeSpan.FromSeconds(request.OlderThanSeconds) : request.All ? TimeSpan.Zero : null,
-            KeepStorage = request.KeepStorage > 0 ? request.KeepStorage : null,
-        });
+            var kept = failures.List();
+            foreach (var record in kept)
+            {
+                failures.Remove(record);
+            }
+            failedRemoved = kept.Count;
+        }
+        else
+        {
+            failedRemoved = failures.RemoveExpired(DateTimeOffset.UtcNow);
+        }
+        var cacheRemoved = request.All ? new CacheRecords(state.Root).DropAll() : 0;
+        var collected = state.Root.Gc.Collect();
         return Task.FromResult(new PruneResponse
         {
-            ReclaimedBytes = result.BytesFreed,
-            Summary = $"removed {result.CacheRecordsRemoved} cache records, {result.SnapshotsRemoved} snapshots and {result.BlobsRemoved} blobs",
+            ReclaimedBytes = collected.BytesFreed,
+            Summary = $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s)",
         });
     }
 
