@@ -47,13 +47,29 @@ public sealed record DockerImage(JsonObject Config, FsTree RootFs, int LayerCoun
             .ToArray();
         var config = new JsonObject
         {
-            ["author"] = info["Author"]?.DeepClone(),
+            ["author"] = Unset(info["Author"]) ? null : info["Author"]!.DeepClone(),
             ["os"] = info["Os"]?.DeepClone(),
             ["architecture"] = info["Architecture"]?.DeepClone(),
-            ["config"] = info["Config"]?.DeepClone(),
+            ["config"] = WithoutEmptyStrings(info["Config"]),
             ["rootfs"] = new JsonObject { ["type"] = "layers", ["diff_ids"] = new JsonArray() },
             ["history"] = new JsonArray(entries),
         };
         return new DockerImage(config, new FsTree(), 0);
+    }
+
+    /// <summary>`docker image inspect` prints every field, so "" there means the image does not set it.</summary>
+    private static bool Unset(JsonNode? node) => node is null || (node is JsonValue v && v.TryGetValue<string>(out var text) && text.Length == 0);
+
+    private static JsonNode? WithoutEmptyStrings(JsonNode? config)
+    {
+        if (config?.DeepClone() is not JsonObject copy)
+        {
+            return null;
+        }
+        foreach (var name in copy.Where(p => Unset(p.Value)).Select(p => p.Key).ToList())
+        {
+            copy.Remove(name);
+        }
+        return copy;
     }
 }
