@@ -101,7 +101,7 @@ internal sealed class TreeCopier
                     LinkTo(first, parent, name, describe);
                     return; // a hardlink shares the first copy's inode and metadata
                 }
-                CopyFile(parent, name, src, describe);
+                CopyFile(parent, name, src, st.Size, describe);
                 if (st.Nlink > 1)
                 {
                     _hardlinks[(st.Device, st.Inode)] = destRelative;
@@ -134,13 +134,31 @@ internal sealed class TreeCopier
         Errno.Check(Syscalls.Linkat(oldParent.Value, oldName, parent.Value, name, 0), "link", describe);
     }
 
-    private static void CopyFile(DirFd parent, string name, string src, string describe)
+    private static void CopyFile(DirFd parent, string name, string src, long size, string describe)
     {
         var fd = Syscalls.Openat(parent.Value, name, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OExcl | Syscalls.ONoFollow | Syscalls.OCloExec, 0x180);
         Errno.Check(fd, "create", describe);
-        using var output = new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 0);
-        using var input = new FileStream(src, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 0, FileOptions.SequentialScan);
-        input.CopyTo(output, 1 << 20);
+        using var output = new SafeFileHandle(fd, ownsHandle: true);
+        var inFd = Syscalls.Openat(Syscalls.AtFdCwd, src, Syscalls.ORdOnly | Syscalls.ONoFollow | Syscalls.OCloExec, 0);
+        Errno.Check(inFd, "open", src);
+        using var input = new SafeFileHandle(inFd, ownsHandle: true);
+        // In-kernel copy first (no user-space buffer, and a reflink where the filesystem can); a file that
+        // grew meanwhile, or a pair of filesystems the kernel cannot copy between, falls back to read/write.
+        long copied = 0;
+        while (copied < size)
+        {
+            var n = Syscalls.CopyFileRange(inFd, 0, fd, 0, (nuint)(size - copied), 0);
+            if (n <= 0)
+            {
+                break;
+            }
+            copied += n;
+        }
+        using var outStream = new FileStream(output, FileAccess.Write, 0);
+        using var inStream = new FileStream(input, FileAccess.Read, 0);
+        outStream.Seek(copied, SeekOrigin.Begin);
+        inStream.Seek(copied, SeekOrigin.Begin);
+        inStream.CopyTo(outStream, 1 << 16);
     }
 
     internal static void CopyXattrs(string src, string dest)
