@@ -11,7 +11,7 @@
 set -euo pipefail
 runs=${1:-5}
 repo=$(cd "$(dirname "$0")/../../.." && pwd)
-builder=$repo/src/Cli/bin/Release/net10.0/builder
+builder=$repo/builder  # the entry script: the NativeAOT CLI, as users run it
 src=localhost:5000/debian:bookworm
 work=$(mktemp -d /var/tmp/store-bench.XXXXXX)
 trap '[[ -n $registry_pid ]] && kill $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
