@@ -43,6 +43,23 @@ public static class Capabilities
         Assert.Skip(message);
     }
 
+    /// <summary>
+    /// Skips the current test when no <paramref name="name"/> is on PATH; under CI a missing tool fails
+    /// instead (it belongs in .ci/apt-packages).
+    /// </summary>
+    public static void RequireOnPath(string name)
+    {
+        if (Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, name))))
+        {
+            return;
+        }
+        if (SharedData.IsCi)
+        {
+            throw new InvalidOperationException($"tool '{name}' not installed (add it to .ci/apt-packages); CI=true, so this is a failure");
+        }
+        Assert.Skip($"tool '{name}' not installed");
+    }
+
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "geteuid")]
     private static extern uint GetEuid();
 }

@@ -41,18 +41,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
         _client = client;
         _unpacker = new LayerUnpacker(_root);
         // With a local copy to fall back on, an unreachable registry must not cost the retry backoff on every build.
-        _noRetryClient = new Lazy<RegistryClient>(() => new RegistryClient(new RegistryClientOptions
-        {
-            Credentials = client.Options.Credentials,
-            InsecureRegistries = client.Options.InsecureRegistries,
-            CaDirectory = client.Options.CaDirectory,
-            MaxRetries = 0,
-            RetryBaseDelay = client.Options.RetryBaseDelay,
-            StallTimeout = client.Options.StallTimeout,
-            ChunkSize = client.Options.ChunkSize,
-            UserAgent = client.Options.UserAgent,
-            SchemeCache = client.Options.SchemeCache,
-        }));
+        _noRetryClient = new Lazy<RegistryClient>(() => new RegistryClient(client.Options with { MaxRetries = 0 }));
     }
 
     /// <summary>Disposes the extra client made for retry-free manifest requests (the given client stays the caller's).</summary>

@@ -3,7 +3,7 @@ using Builder.Oci.Registry.Auth;
 namespace Builder.Oci.Registry;
 
 /// <summary>Settings of a <see cref="RegistryClient"/>.</summary>
-public sealed class RegistryClientOptions
+public sealed record RegistryClientOptions
 {
     /// <summary>Where credentials come from; default: our store, then Docker's config.json.</summary>
     public ICredentialProvider Credentials { get; init; } = CredentialChain.Default();

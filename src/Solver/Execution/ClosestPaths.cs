@@ -21,33 +21,12 @@ internal static class ClosestPaths
                 break;
             }
             var path = entry.RelativePath;
-            var score = Math.Min(Distance(wanted, path), Distance(wantedName, Path.GetFileName(path)) + 1);
+            var score = Math.Min(EditDistance.Between(wanted, path), EditDistance.Between(wantedName, Path.GetFileName(path)) + 1);
             if (score <= Math.Max(2, wanted.Length / 3))
             {
                 scored.Add((score, path));
             }
         }
         return scored.OrderBy(s => s.Score).ThenBy(s => s.Path, StringComparer.Ordinal).Take(3).Select(s => s.Path).ToArray();
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

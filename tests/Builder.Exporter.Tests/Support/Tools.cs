@@ -6,18 +6,7 @@ namespace Builder.Exporter.Tests.Support;
 /// <summary>Runs host tools (skopeo, umoci); a missing tool skips locally and fails under CI.</summary>
 public static class Tools
 {
-    public static void Require(string name)
-    {
-        if (Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, name))))
-        {
-            return;
-        }
-        if (SharedData.IsCi)
-        {
-            throw new InvalidOperationException($"tool '{name}' not installed (add it to .ci/apt-packages); CI=true, so this is a failure");
-        }
-        Assert.Skip($"tool '{name}' not installed");
-    }
+    public static void Require(string name) => Capabilities.RequireOnPath(name);
 
     /// <summary>Runs <paramref name="command"/> with sh -c and returns stdout; a non-zero exit throws with stderr.</summary>
     public static string Run(string command)

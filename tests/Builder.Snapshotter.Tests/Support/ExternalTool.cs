@@ -6,19 +6,7 @@ namespace Builder.Snapshotter.Tests.Support;
 /// <summary>Runs a host tool the test needs; a missing tool skips locally and fails under CI.</summary>
 public static class ExternalTool
 {
-    public static void Require(string name)
-    {
-        var found = Environment.GetEnvironmentVariable("PATH")!.Split(':').Any(d => File.Exists(Path.Combine(d, name)));
-        if (found)
-        {
-            return;
-        }
-        if (SharedData.IsCi)
-        {
-            throw new InvalidOperationException($"tool '{name}' not installed (add it to .ci/apt-packages); CI=true, so this is a failure");
-        }
-        Assert.Skip($"tool '{name}' not installed");
-    }
+    public static void Require(string name) => Capabilities.RequireOnPath(name);
 
     /// <summary>Runs <paramref name="command"/> with sh -c and returns stdout; a non-zero exit fails the test with stderr.</summary>
     public static string Run(string command, string? workingDirectory = null)
