@@ -95,6 +95,7 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
                 await reader.ConfigureAwait(false);
             }
             await stream.CompleteAsync().ConfigureAwait(false);
+            state.Contexts.SweepIfDue(DateTimeOffset.UtcNow, state.Options.ContextTtl);
         }
     }
 
@@ -399,11 +400,14 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
             failedRemoved = failures.RemoveExpired(DateTimeOffset.UtcNow);
         }
         var cacheRemoved = request.All ? new CacheRecords(state.Root).DropAll() : 0;
+        var contexts = state.Contexts.Sweep(DateTimeOffset.UtcNow, state.Options.ContextTtl, request.All);
         var collected = state.Root.Gc.Collect();
         return Task.FromResult(new PruneResponse
         {
-            ReclaimedBytes = collected.BytesFreed,
-            Summary = $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s)",
+            ReclaimedBytes = collected.BytesFreed + contexts.Bytes,
+            Summary = $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s), " +
+                $"{contexts.Copies} context cop{(contexts.Copies == 1 ? "y" : "ies")}",
+            ContextCopiesRemoved = contexts.Copies,
         });
     }
 
