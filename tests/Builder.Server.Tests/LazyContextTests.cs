@@ -213,14 +213,14 @@ internal sealed class HandClient : IDisposable
                 await _reader;
                 throw new Xunit.Sdk.XunitException($"the build ended without the awaited message; logs:\n{Logs}");
             }
-            try
-            {
-                await _arrived.WaitAsync(bound.Token);
-            }
-            catch (OperationCanceledException) when (!_cancellationToken.IsCancellationRequested)
+            // The reader's last release happens before its task completes: wait for either.
+            var signal = _arrived.WaitAsync(bound.Token);
+            await Task.WhenAny(signal, _reader);
+            if (signal.IsCanceled && !_cancellationToken.IsCancellationRequested)
             {
                 throw new Xunit.Sdk.XunitException($"the awaited message never came; steps:\n{Steps}\nlogs:\n{Logs}");
             }
+            _cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
