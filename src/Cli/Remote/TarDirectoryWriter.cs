@@ -106,6 +106,7 @@ internal static class TarDirectoryWriter
                 throw new IOException($"the export holds an entry below a symlink, which would write outside the destination: {name}");
             }
         }
+        Directory.CreateDirectory(path); // parents the tar does not list; none of them is a symlink
         return Path.Combine(path, parts[^1]);
     }
 
