@@ -52,16 +52,7 @@ internal sealed class RemoteDebugSession : IAsyncDisposable
     /// <summary>Runs <c>builder --host unix://SOCKET args...</c> with stdin at its end; fails the test after two minutes.</summary>
     public async Task<Result> RunAsync(params string[] args)
     {
-        var start = new ProcessStartInfo(Executable(), ["--host", Host, .. args])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment.Remove("BUILDER_HOST");
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
+        using var process = Start(args);
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
@@ -78,6 +69,22 @@ internal sealed class RemoteDebugSession : IAsyncDisposable
         var result = new Result(process.ExitCode, await stdout, await stderr);
         TestContext.Current.TestOutputHelper?.WriteLine($"$ builder {string.Join(' ', args)} → {result.ExitCode}\n{result.Out}{result.Error}");
         return result;
+    }
+
+    /// <summary>Starts <c>builder --host unix://SOCKET args...</c> with stdin at its end and its output redirected.</summary>
+    public Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo(Executable(), ["--host", Host, .. args])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment.Remove("BUILDER_HOST");
+        var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        return process;
     }
 
     /// <summary>Builds the failing Dockerfile on the server (tagged app:broken) and returns the kept state's id.</summary>

@@ -102,6 +102,37 @@ public sealed class RemoteDebugTests
     }
 
     [Fact]
+    public async Task Interrupt_WithoutATerminal_StopsTheCommandOnTheServer_WithSigintsExitCode()
+    {
+        await using var session = await RemoteDebugSession.StartAsync();
+        var id = await session.BuildFailingAsync();
+        var marker = 3000 + Random.Shared.Next(1000);
+
+        using var client = session.Start("debug", "shell", id, "--cmd", $"sleep {marker}");
+        var stderr = client.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        for (var i = 0; i < 300 && !SleepRunning(marker); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.True(SleepRunning(marker), "the command should be running on the server");
+        Assert.Equal(1, session.Server.Server.Gate.Running); // the debug container holds a slot
+        Assert.Equal(0, kill(client.Id, 2)); // SIGINT, as Ctrl-C sends it
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        await client.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(130, client.ExitCode); // 128 + SIGINT
+        Assert.DoesNotContain("internal error", await stderr, StringComparison.Ordinal);
+        for (var i = 0; i < 100 && (SleepRunning(marker) || session.Server.Server.Gate.Running > 0); i++)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+        Assert.False(SleepRunning(marker), "the command is still running on the server");
+        Assert.Equal(0, session.Server.Server.Gate.Running);
+        Assert.DoesNotContain(session.Server.DataRootPath + "/tmp/debug-", await File.ReadAllTextAsync("/proc/self/mountinfo", TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
     public async Task Shell_Before_LacksTheFile_AndChangesAreDiscarded()
     {
         await using var session = await RemoteDebugSession.StartAsync();
@@ -237,6 +268,26 @@ public sealed class RemoteDebugTests
         Assert.Equal(1, shell.ExitCode);
         Assert.Equal("error: no kept failed step has the id zzzz (see builder debug ls; kept states expire, and builder prune removes them)", shell.Error.Trim());
     }
+
+    private static bool SleepRunning(int marker) =>
+        Directory.EnumerateDirectories("/proc").Any(d =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(d, "cmdline")).Replace('\0', ' ').Trim() == $"sleep {marker}";
+            }
+            catch (IOException)
+            {
+                return false;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return false;
+            }
+        });
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>The interface names of a /proc/net/dev (two header lines, then NAME: counters).</summary>
     private static string[] Interfaces(string procNetDev) => procNetDev.Split('\n', StringSplitOptions.RemoveEmptyEntries)
