@@ -118,16 +118,18 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
         };
         int? killedBy = null;
         using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(sessionCancellation.Token);
-        var reader = ReadInputAsync(requestStream, stdin?.Writer, io, signal =>
+        var stdinOpen = stdin is not null;
+        var reader = ReadInputAsync(requestStream, stdin?.Writer, () => stdinOpen = false, io, async signal =>
         {
             // On a terminal, Ctrl-C and Ctrl-\ go through its line discipline to the foreground process group, as typed;
-            // without one the only way to stop the command is to stop the container.
-            if (request.Terminal is not null && stdin is not null && signal is Sigint or Sigquit)
+            // without one (or after the client's stdin ended) the only way to stop the command is to stop the container.
+            if (request.Terminal is not null && stdinOpen && signal is Sigint or Sigquit)
             {
-                return stdin.Writer.WriteAsync(new[] { (byte)(signal == Sigint ? 0x03 : 0x1c) }, readerStop.Token).AsTask();
+                await stdin!.Writer.WriteAsync(new[] { (byte)(signal == Sigint ? 0x03 : 0x1c) }, readerStop.Token).ConfigureAwait(false);
+                return;
             }
             killedBy ??= signal;
-            return kill.CancelAsync();
+            await kill.CancelAsync().ConfigureAwait(false);
         }, readerStop.Token);
         try
         {
@@ -168,7 +170,7 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
     }
 
     /// <summary>Stdin to the container, window sizes to its terminal, signals to <paramref name="signal"/>; ends at the client's end or <paramref name="stop"/>.</summary>
-    private static async Task ReadInputAsync(IAsyncStreamReader<SessionInput> requestStream, PipeWriter? stdin, ContainerIo io, Func<int, Task> signal, CancellationToken stop)
+    private static async Task ReadInputAsync(IAsyncStreamReader<SessionInput> requestStream, PipeWriter? stdin, Action stdinEnded, ContainerIo io, Func<int, Task> signal, CancellationToken stop)
     {
         try
         {
@@ -184,6 +186,7 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
                         }
                         if (message.Stdin.Eof)
                         {
+                            stdinEnded();
                             await stdin.CompleteAsync().ConfigureAwait(false);
                             stdin = null;
                         }
