@@ -89,6 +89,7 @@ public sealed class BuildPipeline
                 AllowNetworkHost = request.Network == NetworkMode.Host || request.Allow.Contains("network.host"),
                 AllowInsecure = request.Allow.Contains("security.insecure"),
                 Secrets = request.Secrets,
+                ContextAvailability = request.ContextAvailability,
                 SourceFile = request.DockerfileName,
                 SourceLines = request.DockerfileText.Split('\n'),
                 KeepFailedState = request.KeepFailedState,

@@ -48,6 +48,9 @@ public sealed record BuildRequest
 
     public ISecretSource? Secrets { get; init; }
 
+    /// <summary>For a context whose files are still arriving (remote builds): steps that read it wait here; null: all there.</summary>
+    public Builder.Solver.Sources.IContextAvailability? ContextAvailability { get; init; }
+
     public NetworkMode Network { get; init; } = NetworkMode.Default;
 
     /// <summary>Entitlements granted to this build (network.host, security.insecure).</summary>

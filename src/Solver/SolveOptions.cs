@@ -32,6 +32,9 @@ public sealed record SolveOptions
     /// <summary>Secret values by id; asked only when a step mounts the secret.</summary>
     public ISecretSource? Secrets { get; init; }
 
+    /// <summary>Waits for local source files still arriving (a remote build's context); null: all are there.</summary>
+    public IContextAvailability? ContextAvailability { get; init; }
+
     /// <summary>
     /// How many ops run at once. The default is twice the cores: RUN steps often wait (downloads,
     /// sleeps, I/O) rather than compute, and three independent stages on two cores should not queue.

@@ -35,9 +35,10 @@ internal sealed class TestServer : IAsyncDisposable
     public string SocketPath => Path.Combine(Directory, "builder.sock");
 
     /// <summary>Starts a server on a unix socket in its folder (and on whatever else <paramref name="configure"/> adds).</summary>
-    public static async Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null)
+    /// <param name="directory">The folder (and data root) of an earlier server to restart on; null for a fresh one.</param>
+    public static async Task<TestServer> StartAsync(Func<ServerOptions, ServerOptions>? configure = null, string? directory = null)
     {
-        var directory = System.IO.Directory.CreateTempSubdirectory("builder-server-test-").FullName;
+        directory ??= System.IO.Directory.CreateTempSubdirectory("builder-server-test-").FullName;
         var options = new ServerOptions { Addresses = [ServerAddress.Parse("unix://" + Path.Combine(directory, "builder.sock"))] };
         options = configure?.Invoke(options) ?? options;
         var root = DataRoot.Open(Path.Combine(directory, "root"));
@@ -57,11 +58,18 @@ internal sealed class TestServer : IAsyncDisposable
     public BuilderConnection Connect(ClientTls? tls = null, ServerAddress? address = null) =>
         BuilderConnection.Open(address ?? ServerAddress.Parse("unix://" + SocketPath), tls);
 
+    /// <summary>Leave the folder at disposal, for a restart on it.</summary>
+    public bool KeepDirectory { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await Server.DrainAsync();
         await Server.DisposeAsync();
         _root.Dispose();
+        if (KeepDirectory)
+        {
+            return;
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);

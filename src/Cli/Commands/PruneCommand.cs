@@ -57,10 +57,13 @@ internal static class PruneCommand
                 failedRemoved = failures.RemoveExpired(DateTimeOffset.UtcNow);
             }
             var cacheRemoved = everything ? new CacheRecords(store.Root).DropAll() : 0;
+            // Context copies a `builder serve` on this data root kept (none when it never served).
+            var contexts = Server.Context.ContextCopyFolders.Prune(store.Root.Path, Server.Context.ContextCopyFolders.DefaultTtl, everything, DateTimeOffset.UtcNow);
             var collected = store.Root.Gc.Collect();
             await cli.Out.WriteLineAsync(
-                $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s); " +
-                $"freed {ImagesCommand.HumanSize(collected.BytesFreed)}").ConfigureAwait(false);
+                $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s)" +
+                (contexts.Copies > 0 ? $", {contexts.Copies} context cop{(contexts.Copies == 1 ? "y" : "ies")}" : "") +
+                $"; freed {ImagesCommand.HumanSize(collected.BytesFreed + contexts.Bytes)}").ConfigureAwait(false);
             return ExitCodes.Success;
         }));
         return prune;

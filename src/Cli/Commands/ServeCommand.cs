@@ -23,9 +23,10 @@ internal static class ServeCommand
         var grace = new Option<double?>("--shutdown-grace") { Description = "Seconds running builds may go on after SIGTERM before they are cancelled (default: 30)" };
         var maxContext = new Option<long?>("--max-context-size") { Description = "Largest build context in bytes (default: 8 GiB)" };
         var maxMessage = new Option<int?>("--max-message-size") { Description = "Largest message a client may send, in bytes (default: 16 MiB)" };
+        var contextTtl = new Option<double?>("--context-ttl") { Description = "Days a client's context copy is kept without being used (default: 7)" };
         var command = new Command("serve", "Run the build server for remote clients (builder --host ...)")
         {
-            addresses, group, insecure, maxBuilds, allow, grace, maxContext, maxMessage,
+            addresses, group, insecure, maxBuilds, allow, grace, maxContext, maxMessage, contextTtl,
         };
         command.SetAction((result, cancellationToken) => StoreCommand.RunAsync(cli, async () =>
         {
@@ -46,6 +47,7 @@ internal static class ServeCommand
                     ShutdownGrace = TimeSpan.FromSeconds(result.GetValue(grace) ?? 30),
                     MaxContextSize = result.GetValue(maxContext) ?? 8L << 30,
                     MaxMessageSize = result.GetValue(maxMessage) ?? 16 << 20,
+                    ContextTtl = result.GetValue(contextTtl) is { } days ? TimeSpan.FromDays(days) : Server.Context.ContextCopyFolders.DefaultTtl,
                     InsecureRegistries = result.GetValue(GlobalOptions.InsecureRegistries) ?? [],
                 };
             }

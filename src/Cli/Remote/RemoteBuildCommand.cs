@@ -62,13 +62,24 @@ internal static class RemoteBuildCommand
             await using var renderer = ProgressRendererFactory.Create(mode, cli.Error, isTerminal);
             return await RemoteCalls.RunAsync(cli, connection, async () =>
             {
-                var outcome = await RemoteBuild.RunAsync(connection.Client, start, contextDir, build.ContextExcludes, new RemoteBuildHandlers
+                RemoteBuildOutcome outcome;
+                try
                 {
-                    Progress = renderer,
-                    Secrets = build.Secrets,
-                    Credentials = CredentialChain.Default(),
-                    Output = output?.Stream,
-                }, cancellationToken).ConfigureAwait(false);
+                    outcome = await RemoteBuild.RunAsync(connection.Client, start, contextDir, build.ContextExcludes, new RemoteBuildHandlers
+                    {
+                        Progress = renderer,
+                        Secrets = build.Secrets,
+                        Credentials = CredentialChain.Default(),
+                        Output = output?.Stream,
+                    }, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // A context file this side could not send (unreadable, or changed while it was sent).
+                    await renderer.DisposeAsync().ConfigureAwait(false);
+                    await cli.Error.WriteLineAsync($"error: sending the build context {contextDir}: {e.Message}").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
                 switch (outcome)
                 {
                     case RemoteBuildSucceeded succeeded:

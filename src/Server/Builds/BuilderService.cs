@@ -26,6 +26,8 @@ namespace Builder.Server.Builds;
 /// </summary>
 internal sealed class BuilderService(ServerState state) : Protocol.Builder.BuilderBase
 {
+    private const int ContextMessagesQueued = 16;
+
     public override async Task Build(IAsyncStreamReader<ClientMessage> requestStream, IServerStreamWriter<ServerMessage> responseStream, ServerCallContext context)
     {
         var callCancellation = context.CancellationToken;
@@ -65,11 +67,13 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
             using var buildCancellation = CancellationTokenSource.CreateLinkedTokenSource(callCancellation, admission.Cancellation.Token);
             var cancellationToken = buildCancellation.Token;
 
-            var contextMessages = Channel.CreateUnbounded<ClientMessage>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            // Bounded: a client sending faster than the copy is written waits instead of filling the server's memory.
+            var contextMessages = Channel.CreateBounded<ClientMessage>(new BoundedChannelOptions(ContextMessagesQueued) { SingleReader = true, SingleWriter = true });
+            using var contextEnded = new CancellationTokenSource();
             var requests = new ClientRequests(stream.SendAsync, start.SecretIds.ToHashSet(StringComparer.Ordinal), cancellationToken);
-            reader = RouteAsync(requestStream, contextMessages.Writer, requests, buildCancellation, readerStop.Token);
+            reader = RouteAsync(requestStream, contextMessages.Writer, contextEnded.Token, requests, buildCancellation, readerStop.Token);
 
-            var result = await RunAsync(start, request, clientOutput, stream, contextMessages.Reader, requests, context, cancellationToken).ConfigureAwait(false);
+            var result = await RunAsync(start, ast, request, clientOutput, stream, contextMessages.Reader, contextEnded, requests, context, cancellationToken).ConfigureAwait(false);
             await stream.SendAsync(new ServerMessage { Result = result }, callCancellation).ConfigureAwait(false);
             // The client ends its side once it has the result; a read must not outlive the call.
             await Task.WhenAny(reader, Task.Delay(TimeSpan.FromSeconds(10), callCancellation)).ConfigureAwait(false);
@@ -91,17 +95,22 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
                 await reader.ConfigureAwait(false);
             }
             await stream.CompleteAsync().ConfigureAwait(false);
+            state.Contexts.SweepIfDue(DateTimeOffset.UtcNow, state.Options.ContextTtl);
         }
     }
 
-    private async Task<Protocol.BuildResult> RunAsync(BuildStart start, BuildRequest request, bool clientOutput, ServerStream stream, ChannelReader<ClientMessage> contextMessages,
-        ClientRequests requests, ServerCallContext context, CancellationToken cancellationToken)
+    private async Task<Protocol.BuildResult> RunAsync(BuildStart start, DockerfileAst ast, BuildRequest request, bool clientOutput, ServerStream stream,
+        ChannelReader<ClientMessage> contextMessages, CancellationTokenSource contextEnded, ClientRequests requests, ServerCallContext context, CancellationToken cancellationToken)
     {
         using var copy = await state.Contexts.AcquireAsync(ClientIdentity.Of(context), start.ContextId, cancellationToken).ConfigureAwait(false);
         var sync = new ContextSync(copy, contextMessages, stream.SendAsync, new ManifestValidator(state.Options.MaxContextSize, state.Options.MaxContextEntries));
-        var synced = await sync.RunAsync(cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref state.ContextBytesReceived, synced.BytesReceived);
-        await stream.SendAsync(new ServerMessage { ContextDone = synced }, cancellationToken).ConfigureAwait(false);
+        var arrival = await sync.StartAsync(ContextOrder.FirstReads(ast), cancellationToken).ConfigureAwait(false);
+
+        // The build starts now; the changed files arrive meanwhile, and a step that reads the context waits
+        // for the files under its sources only (the solver asks the arrival before hashing them).
+        using var solveCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var receiveCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var receiving = ReceiveContextAsync(sync, stream, contextEnded, solveCancellation, receiveCancellation.Token);
 
         // Credentials come from the client, never from the server's own store.
         using var registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = state.Options.InsecureRegistries.ToArray(), Credentials = requests });
@@ -109,7 +118,10 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         var stdout = new OutputDataStream(stream, cancellationToken);
         try
         {
-            var outcome = await pipeline.RunAsync(request with { ContextDirectory = copy.TreePath, Secrets = requests }, stream, stdout, null, cancellationToken).ConfigureAwait(false);
+            var outcome = await pipeline.RunAsync(request with { ContextDirectory = copy.TreePath, Secrets = requests, ContextAvailability = arrival }, stream, stdout, null,
+                solveCancellation.Token).ConfigureAwait(false);
+            // The copy is recorded (and the next build incremental) only once every file is in.
+            var synced = await receiving.ConfigureAwait(false);
             var succeeded = new BuildSucceeded
             {
                 BuildId = outcome.BuildId,
@@ -130,21 +142,67 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         }
         catch (DockerfileException e)
         {
+            await receiving.ConfigureAwait(false);
             return new Protocol.BuildResult { DockerfileError = new DockerfileError { Message = e.Message, StartLine = e.StartLine, EndLine = e.EndLine } };
         }
         catch (StepFailedException e)
         {
+            await receiving.ConfigureAwait(false);
             return new Protocol.BuildResult { StepFailed = new StepFailed { StepName = e.VertexName ?? "", Failure = ProgressMapping.ToWire(e.Failure) } };
+        }
+        catch (Exception) when (solveCancellation.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The transfer broke (a bad chunk, a client that stopped sending): that, not the build's
+            // cancellation it caused, is the error.
+            await receiving.ConfigureAwait(false);
+            throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             return new Protocol.BuildResult { Canceled = new Canceled() };
         }
+        finally
+        {
+            // Whatever way the build ended, nothing is received after it (the success and failure paths
+            // above have waited for every file already).
+            await receiveCancellation.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await receiving.ConfigureAwait(false);
+            }
+            catch (Exception) when (receiving.IsFaulted || receiving.IsCanceled)
+            {
+                // Reported above, or the build is cancelled anyway.
+            }
+        }
+    }
+
+    /// <summary>Receives the context's files while the build runs; reports the transfer, and cancels the build if it breaks.</summary>
+    private async Task<ContextSyncDone> ReceiveContextAsync(ContextSync sync, ServerStream stream, CancellationTokenSource contextEnded, CancellationTokenSource build,
+        CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            var synced = await sync.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Add(ref state.ContextBytesReceived, synced.BytesReceived);
+            await stream.SendAsync(new ServerMessage { ContextDone = synced }, cancellationToken).ConfigureAwait(false);
+            return synced;
+        }
+        catch
+        {
+            await build.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            await contextEnded.CancelAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Reads the client's messages: context ones to the sync, answers to whoever asked, a Cancel or a broken stream cancels the build.</summary>
-    private static async Task RouteAsync(IAsyncStreamReader<ClientMessage> requestStream, ChannelWriter<ClientMessage> contextMessages, ClientRequests requests,
-        CancellationTokenSource build, CancellationToken stop)
+    private static async Task RouteAsync(IAsyncStreamReader<ClientMessage> requestStream, ChannelWriter<ClientMessage> contextMessages, CancellationToken contextEnded,
+        ClientRequests requests, CancellationTokenSource build, CancellationToken stop)
     {
         try
         {
@@ -153,7 +211,15 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
                 switch (message.KindCase)
                 {
                     case ClientMessage.KindOneofCase.Manifest or ClientMessage.KindOneofCase.File:
-                        contextMessages.TryWrite(message);
+                        try
+                        {
+                            using var either = CancellationTokenSource.CreateLinkedTokenSource(contextEnded, stop);
+                            await contextMessages.WriteAsync(message, either.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (contextEnded.IsCancellationRequested && !stop.IsCancellationRequested)
+                        {
+                            // Nobody reads the context any more (the transfer ended or broke): drop the rest.
+                        }
                         break;
                     case ClientMessage.KindOneofCase.Secret:
                         requests.Answer(message.Secret.RequestId, message);
@@ -334,11 +400,14 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
             failedRemoved = failures.RemoveExpired(DateTimeOffset.UtcNow);
         }
         var cacheRemoved = request.All ? new CacheRecords(state.Root).DropAll() : 0;
+        var contexts = state.Contexts.Sweep(DateTimeOffset.UtcNow, state.Options.ContextTtl, request.All);
         var collected = state.Root.Gc.Collect();
         return Task.FromResult(new PruneResponse
         {
-            ReclaimedBytes = collected.BytesFreed,
-            Summary = $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s)",
+            ReclaimedBytes = collected.BytesFreed + contexts.Bytes,
+            Summary = $"removed {failedRemoved} failed step state(s), {cacheRemoved} cache record(s), {collected.SnapshotsRemoved} snapshot(s), {collected.BlobsRemoved} blob(s), " +
+                $"{contexts.Copies} context cop{(contexts.Copies == 1 ? "y" : "ies")}",
+            ContextCopiesRemoved = contexts.Copies,
         });
     }
 

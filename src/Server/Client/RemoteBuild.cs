@@ -57,12 +57,20 @@ public static class RemoteBuild
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(start);
         ArgumentNullException.ThrowIfNull(handlers);
-        using var call = client.Build(cancellationToken: cancellationToken);
-        var requests = call.RequestStream;
+        // A file that cannot be sent ends the call (the server would wait for it forever).
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var call = client.Build(cancellationToken: callCancellation.Token);
+        // Files go out from their own task, so progress is read and secret and credential questions are
+        // answered while a large file is still on its way; the lock keeps each message whole.
+        var requests = new SerializedWriter(call.RequestStream);
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var fileRequests = System.Threading.Channels.Channel.CreateUnbounded<FileRequest>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        Task? sender = null;
         try
         {
             await requests.WriteAsync(new ClientMessage { Start = start }, cancellationToken).ConfigureAwait(false);
             var entries = await SendManifestAsync(requests, contextDirectory, excludes, cancellationToken).ConfigureAwait(false);
+            sender = SendFilesAsync(requests, entries, fileRequests.Reader, callCancellation, sending.Token);
             ContextSyncDone? synced = null;
             await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
             {
@@ -75,10 +83,11 @@ public static class RemoteBuild
                         }
                         break;
                     case ServerMessage.KindOneofCase.Files:
-                        foreach (var index in message.Files.Indexes)
+                        if (sender.IsFaulted)
                         {
-                            await SendFileAsync(requests, entries, index, cancellationToken).ConfigureAwait(false);
+                            await sender.ConfigureAwait(false);
                         }
+                        fileRequests.Writer.TryWrite(message.Files);
                         break;
                     case ServerMessage.KindOneofCase.ContextDone:
                         synced = message.ContextDone;
@@ -111,6 +120,9 @@ public static class RemoteBuild
                         await handlers.Output.WriteAsync(message.Output.Data.Memory, cancellationToken).ConfigureAwait(false);
                         break;
                     case ServerMessage.KindOneofCase.Result:
+                        fileRequests.Writer.TryComplete();
+                        await sending.CancelAsync().ConfigureAwait(false);
+                        await StopAsync(sender).ConfigureAwait(false);
                         await requests.CompleteAsync().ConfigureAwait(false);
                         return ToOutcome(message.Result) with { Context = synced ?? (message.Result.Succeeded?.Context) };
                 }
@@ -120,6 +132,54 @@ public static class RemoteBuild
         catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
         {
             return new RemoteBuildCanceled();
+        }
+        catch (Exception e) when (e is RpcException or OperationCanceledException && sender is { IsFaulted: true })
+        {
+            // The server ended the call because this side stopped sending a file: the local error says why.
+            await sender.ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            fileRequests.Writer.TryComplete();
+            await sending.CancelAsync().ConfigureAwait(false);
+            if (sender is not null)
+            {
+                await StopAsync(sender).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Waits for the file sender after it was told to stop; its cancellation or a write on an ended call is no error then.</summary>
+    private static async Task StopAsync(Task sender)
+    {
+        try
+        {
+            await sender.ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or RpcException or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>Sends the files of each request in the order asked, one after another.</summary>
+    private static async Task SendFilesAsync(SerializedWriter requests, List<Builder.Snapshotter.Context.ContextEntry> entries,
+        System.Threading.Channels.ChannelReader<FileRequest> fileRequests, CancellationTokenSource call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var request in fileRequests.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                foreach (var index in request.Indexes)
+                {
+                    await SendFileAsync(requests, entries, index, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
+        {
+            await call.CancelAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -139,7 +199,7 @@ public static class RemoteBuild
     };
 
     /// <summary>Walks the context and sends its metadata in batches; returns the entries (with host paths) in the order sent.</summary>
-    private static async Task<List<Builder.Snapshotter.Context.ContextEntry>> SendManifestAsync(IClientStreamWriter<ClientMessage> requests, string contextDirectory,
+    private static async Task<List<Builder.Snapshotter.Context.ContextEntry>> SendManifestAsync(SerializedWriter requests, string contextDirectory,
         IReadOnlyList<string> excludes, CancellationToken cancellationToken)
     {
         var walker = new ContextWalker(contextDirectory, excludes.Count > 0 ? new PatternMatcher(excludes) : null);
@@ -186,7 +246,7 @@ public static class RemoteBuild
     }
 
     /// <summary>Sends one requested file: exactly the size announced, in chunks, the last with eof.</summary>
-    private static async Task SendFileAsync(IClientStreamWriter<ClientMessage> requests, List<Builder.Snapshotter.Context.ContextEntry> entries, uint index, CancellationToken cancellationToken)
+    private static async Task SendFileAsync(SerializedWriter requests, List<Builder.Snapshotter.Context.ContextEntry> entries, uint index, CancellationToken cancellationToken)
     {
         if (index >= entries.Count || entries[(int)index].Type != FileType.RegularFile)
         {
@@ -211,5 +271,37 @@ public static class RemoteBuild
             }, cancellationToken).ConfigureAwait(false);
         }
         while (remaining > 0);
+    }
+
+    /// <summary>The request stream, one writer at a time (gRPC allows no overlapping writes).</summary>
+    private sealed class SerializedWriter(IClientStreamWriter<ClientMessage> writer)
+    {
+        private readonly SemaphoreSlim _lock = new(1, 1);
+
+        public async Task WriteAsync(ClientMessage message, CancellationToken cancellationToken)
+        {
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        public async Task CompleteAsync()
+        {
+            await _lock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await writer.CompleteAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
     }
 }

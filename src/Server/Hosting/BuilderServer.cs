@@ -72,7 +72,13 @@ public sealed class BuilderServer : IAsyncDisposable
             }
         }
 
+        if (options.ContextTtl <= TimeSpan.Zero)
+        {
+            throw new ServerConfigurationException("--context-ttl must be more than 0 days");
+        }
         var state = new ServerState(options, root, new BuildSolver(root, executor));
+        // A restart removes half-received context copies (and expired ones); the complete ones stay for incremental syncs.
+        state.Contexts.Sweep(DateTimeOffset.UtcNow, options.ContextTtl, all: false);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Services.AddSingleton<IHostLifetime, ManualLifetime>(); // signals are handled by the serve command (drain first)

@@ -37,6 +37,9 @@ public sealed record ServerOptions
     /// <summary>The largest number of entries in one context.</summary>
     public int MaxContextEntries { get; init; } = 2_000_000;
 
+    /// <summary>How long a client's context copy is kept without a build using it (the next build then sends every file).</summary>
+    public TimeSpan ContextTtl { get; init; } = Context.ContextCopyFolders.DefaultTtl;
+
     /// <summary>Registries the server may reach over plain HTTP.</summary>
     public IReadOnlyCollection<string> InsecureRegistries { get; init; } = [];
 

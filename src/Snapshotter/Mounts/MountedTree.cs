@@ -49,6 +49,10 @@ public sealed class MountedTree : IDisposable
             case "overlay":
                 MountOverlay(m, target);
                 break;
+            case "tmpfs":
+                // Memory only: nosuid, nodev, noexec (2 | 4 | 8).
+                Errno.Check(Syscalls.Mount("tmpfs", target, "tmpfs", 2 | 4 | 8, string.Join(',', m.Options)), "mount tmpfs", target);
+                break;
             default:
                 throw new NotSupportedException($"mount type '{m.Type}' is not supported");
         }

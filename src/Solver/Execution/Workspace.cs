@@ -24,13 +24,24 @@ internal sealed class Workspace : IDisposable
     /// <summary>This step's private folder under tmp/.</summary>
     public string Directory { get; }
 
-    /// <summary>A new empty folder inside the workspace.</summary>
+    /// <summary>
+    /// A new empty folder inside the workspace. A folder for a secret (named <c>secret-*</c>) is a small tmpfs of
+    /// its own, so a secret's value lives in memory only and is gone when the step ends.
+    /// </summary>
     public string NewFolder(string name)
     {
         var path = Path.Combine(Directory, name);
         System.IO.Directory.CreateDirectory(path);
+        if (name.StartsWith("secret-", StringComparison.Ordinal))
+        {
+            var tree = MountedTree.Mount([new MountSpec("tmpfs", "tmpfs", [$"size={SecretFolderSize}", "mode=0700"])], path);
+            _undo.Push(tree.Dispose);
+        }
         return path;
     }
+
+    /// <summary>Room for one secret (BuildKit accepts secrets up to 500 KiB).</summary>
+    private const int SecretFolderSize = 1 << 20;
 
     /// <summary>Mounts a read-only view of a committed snapshot (an empty folder for null) and returns its path.</summary>
     public string MountView(string? snapshot)

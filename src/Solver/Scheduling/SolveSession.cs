@@ -78,6 +78,7 @@ internal sealed class SolveSession
         string key;
         try
         {
+            await WaitForLocalContentAsync(step).ConfigureAwait(false);
             key = CacheKey.Compute(KeyedOp(vertex.Op), inputs.Select(i => i.CacheKey).ToArray(), ContentChecksums(step));
         }
         catch (StepFailedException e)
@@ -214,6 +215,28 @@ internal sealed class SolveSession
         var platform = source.Attributes.GetValueOrDefault(SourceOp.Attr.Platform) is { } p ? Platform.Parse(p) : _options.Platform;
         var image = await images.GetAsync(reference, platform, _options.PullPolicy, Warn, _cancel.Token).ConfigureAwait(false);
         return (new VertexResult(CacheKey.ForSource("image\n" + image.ManifestDigest), image.TopSnapshot), image.Fetched);
+    }
+
+    /// <summary>
+    /// Waits until the local content an op reads (the same paths <see cref="ContentChecksums"/> hashes) has
+    /// arrived; at once unless the build has an <see cref="SolveOptions.ContextAvailability"/>.
+    /// </summary>
+    private async Task WaitForLocalContentAsync(StepContext step)
+    {
+        if (_options.ContextAvailability is not { } availability)
+        {
+            return;
+        }
+        IEnumerable<(VertexResult Input, string Path)> reads = step.Vertex.Op switch
+        {
+            FileOp file => file.Actions.OfType<CopyAction>().Select(c => (Input: step.Inputs[c.SourceInput], Path: c.Source)),
+            ExecOp exec => exec.Mounts.Where(m => m.Type == MountType.Bind && m.Input >= 0).Select(m => (Input: step.Inputs[m.Input], Path: m.Source.Trim('/') is { Length: > 0 } p ? p : ".")),
+            _ => [],
+        };
+        foreach (var group in reads.Where(r => r.Input.HostDirectory is not null).GroupBy(r => r.Input.HostDirectory!, StringComparer.Ordinal))
+        {
+            await availability.WaitAsync(group.Key, group.Select(r => r.Path).ToArray(), _cancel.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Checksums of the local content an op reads: COPY sources and RUN bind mounts of a context.</summary>
