@@ -35,6 +35,12 @@ public sealed record BlobPushOptions
 /// </summary>
 public sealed class RegistryUploads
 {
+    /// <summary>
+    /// The size of each read from the source and write to the connection. A layer then goes out in about one
+    /// send call per megabyte (64 KB buffers made 960 of them for a 63 MB layer), without buffering the blob.
+    /// </summary>
+    private const int UploadBufferSize = 1 << 20;
+
     private readonly RegistryRepository _repository;
 
     internal RegistryUploads(RegistryRepository repository) => _repository = repository;
@@ -157,7 +163,7 @@ public sealed class RegistryUploads
             using var response = await _repository.SendAsync($"upload chunk at {offset} of blob {descriptor.Digest} to", (_, timer) =>
             {
                 body = new ProgressReadStream(content, length, hash, timer, read => SourceEnded(operation, offset + read, descriptor.Size));
-                var request = new HttpRequestMessage(HttpMethod.Patch, current) { Content = new StreamContent(body, 1 << 16) };
+                var request = new HttpRequestMessage(HttpMethod.Patch, current) { Content = new StreamContent(body, UploadBufferSize) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                 request.Content.Headers.ContentLength = length;
                 request.Content.Headers.TryAddWithoutValidation("Content-Range", $"{offset}-{offset + length - 1}");
@@ -192,7 +198,7 @@ public sealed class RegistryUploads
             else
             {
                 body = new ProgressReadStream(content, descriptor.Size, hash!, timer, read => SourceEnded(operation, read, descriptor.Size));
-                request.Content = new StreamContent(body, 1 << 16);
+                request.Content = new StreamContent(body, UploadBufferSize);
                 request.Content.Headers.ContentLength = descriptor.Size;
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             }
