@@ -37,7 +37,7 @@ if [ -n "$stale" ]; then
     touch "$here/.build/.stamp.next"
     (cd "$here" && find src Directory.Build.props Directory.Packages.props \( -name bin -o -name obj \) -prune -o -print) |
       sed "s/'/'\\\\''/g; s/^/'/; s/\$/'/" |
-      { printf 'for f in '; tr '\n' ' '; printf '; do [ "$here/$f" -nt "$stamp" ] && { stale=1; break; }; done\n'; } \
+      { printf 'for f in '; tr '\n' ' '; printf '; do if [ "$here/$f" -nt "$stamp" ]; then stale=1; break; fi; done\n'; } \
       >"$here/.build/sources.sh.next"
     case "$(uname -m)" in aarch64|arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac
     # NativeAOT: a warm rebuild is mostly process start-up, and a native binary starts in

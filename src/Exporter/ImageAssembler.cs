@@ -61,14 +61,14 @@ public sealed class ImageAssembler
                 layer = _layers.Describe(key, options.SourceDateEpoch);
                 if (!_content.Exists(layer.Digest))
                 {
-                    lease?.Add(ResourceKind.Snapshot, key);
                     lazy.Add(key);
                 }
             }
-            layer ??= _layers.Export(key, layerOptions);
-            lease?.Add(ResourceKind.Blob, layer.Digest.ToString());
-            layers.Add(layer);
+            layers.Add(layer ?? _layers.Export(key, layerOptions));
         }
+        // One transaction each. An exported blob is safe until then: the GC keeps the layer blobs of kept snapshots.
+        lease?.Add(ResourceKind.Blob, layers.Select(l => l.Digest.ToString()));
+        lease?.Add(ResourceKind.Snapshot, lazy);
 
         var finalConfig = Clamp(config, options.SourceDateEpoch) with
         {

@@ -59,21 +59,15 @@ public sealed partial class ImageStore
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(names);
         var owner = manifest.Digest.ToString();
-        // References first: from here on the GC keeps the image even before its row exists.
-        _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, owner);
-        _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, document.Config.Digest.ToString());
-        foreach (var layer in document.Layers)
-        {
-            _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, layer.Digest.ToString());
-        }
+        // References first (one transaction): from here on the GC keeps the image even before its row exists.
+        var references = new List<(ResourceKind, string)> { (ResourceKind.Blob, owner), (ResourceKind.Blob, document.Config.Digest.ToString()) };
+        references.AddRange(document.Layers.Select(l => (ResourceKind.Blob, l.Digest.ToString())));
         if (topSnapshot is not null)
         {
-            _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Snapshot, topSnapshot);
+            references.Add((ResourceKind.Snapshot, topSnapshot));
         }
-        foreach (var snapshot in lazyLayerSnapshots ?? [])
-        {
-            _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Snapshot, snapshot);
-        }
+        references.AddRange((lazyLayerSnapshots ?? []).Select(s => (ResourceKind.Snapshot, s)));
+        _root.Gc.AddReferences(ReferenceOwner.Image, owner, references);
         var size = document.Config.Size + document.Layers.Sum(l => l.Size);
         var created = (config.Created ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         var nameList = names.Select(n => n.ToString()).Distinct(StringComparer.Ordinal).ToList();
