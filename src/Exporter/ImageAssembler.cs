@@ -11,9 +11,9 @@ namespace Builder.Exporter;
 
 /// <summary>
 /// Turns committed snapshots plus an image config into an image in the content store: layer blobs
-/// (exported once per snapshot and options, see <see cref="LayerStore.Export"/>), the config blob with
-/// its diff ids, and the manifest blob. The same snapshots, config and SOURCE_DATE_EPOCH always give
-/// the same bytes, hence the same digests.
+/// (exported once per snapshot and options, see <see cref="LayerStore.Export"/>, or only described and left
+/// lazy, see <see cref="ImageExportOptions.LazyLayers"/>), the config blob with its diff ids, and the manifest
+/// blob. The same snapshots, config and SOURCE_DATE_EPOCH always give the same bytes, hence the same digests.
 /// </summary>
 public sealed class ImageAssembler
 {
@@ -51,12 +51,24 @@ public sealed class ImageAssembler
 
         var layerOptions = new LayerExportOptions { Compression = options.Compression, Level = options.Level, SourceDateEpoch = options.SourceDateEpoch };
         var layers = new List<LayerDescriptor>(layerSnapshots.Count);
+        var lazy = new List<string>();
+        var describe = options.LazyLayers && options.Compression == LayerCompression.None;
         foreach (var key in layerSnapshots)
         {
-            var layer = (options.KeepBaseLayerBlobs ? ExistingBaseLayer(key, options.OciMediaTypes) : null) ?? _layers.Export(key, layerOptions);
-            lease?.Add(ResourceKind.Blob, layer.Digest.ToString());
-            layers.Add(layer);
+            var layer = options.KeepBaseLayerBlobs ? ExistingBaseLayer(key, options.OciMediaTypes) : null;
+            if (layer is null && describe)
+            {
+                layer = _layers.Describe(key, options.SourceDateEpoch);
+                if (!_content.Exists(layer.Digest))
+                {
+                    lazy.Add(key);
+                }
+            }
+            layers.Add(layer ?? _layers.Export(key, layerOptions));
         }
+        // One transaction each. An exported blob is safe until then: the GC keeps the layer blobs of kept snapshots.
+        lease?.Add(ResourceKind.Blob, layers.Select(l => l.Digest.ToString()));
+        lease?.Add(ResourceKind.Snapshot, lazy);
 
         var finalConfig = Clamp(config, options.SourceDateEpoch) with
         {
@@ -76,7 +88,7 @@ public sealed class ImageAssembler
         var bytes = manifest.ToJsonBytes();
         var manifestBlob = Store(bytes, lease);
         var descriptor = new Descriptor(manifest.MediaType ?? MediaTypes.OciManifest, manifestBlob.Digest, manifestBlob.Size);
-        return new AssembledImage(descriptor, configBlob.Digest, manifest, finalConfig);
+        return new AssembledImage(descriptor, configBlob.Digest, manifest, finalConfig) { LazyLayerSnapshots = lazy };
     }
 
     /// <summary>The blob an applied base layer came from, when it is still stored (and fits the media type family).</summary>
@@ -116,10 +128,5 @@ public sealed class ImageAssembler
         };
     }
 
-    private BlobInfo Store(byte[] bytes, Lease? lease)
-    {
-        using var writer = _content.OpenWriter();
-        writer.Write(bytes);
-        return writer.Commit(lease: lease);
-    }
+    private BlobInfo Store(byte[] bytes, Lease? lease) => _content.WriteBytes(bytes, lease);
 }

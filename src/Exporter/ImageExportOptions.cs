@@ -22,6 +22,13 @@ public sealed record ImageExportOptions
     /// </summary>
     public bool KeepBaseLayerBlobs { get; init; }
 
+    /// <summary>
+    /// True with <see cref="Compression"/> None: new layers are described, not written (a hash-only pass gives
+    /// their digests, see <see cref="Snapshotter.Layers.LayerStore.Describe"/>); their blobs are regenerated from
+    /// the snapshots when first read. The caller must keep <see cref="AssembledImage.LazyLayerSnapshots"/> alive.
+    /// </summary>
+    public bool LazyLayers { get; init; }
+
     /// <summary>Annotations written on the manifest (OCI media types only).</summary>
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
 }

@@ -81,7 +81,7 @@ public sealed class DataRoot : IDisposable
             var tmp = System.IO.Path.Combine(path, "tmp");
             Directory.CreateDirectory(tmp);
             var removed = EmptyDirectory(tmp);
-            var overlay = useOverlay ?? Overlay.OverlayDriver.IsSupported(tmp);
+            var overlay = useOverlay ?? OverlaySupported(path, tmp);
             var root = new DataRoot(path, fd, overlay)
             {
                 RemovedTempEntries = removed,
@@ -99,6 +99,51 @@ public sealed class DataRoot : IDisposable
             Syscalls.Close(fd);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Whether overlayfs can be mounted here. The answer (a mount and unmount of a scratch overlay, which costs
+    /// more than the rest of a cached build) is remembered in <c>overlay-check</c> for as long as what decides it
+    /// stays the same: this boot of the kernel, the effective user, its user namespace and the data root's filesystem.
+    /// </summary>
+    private static bool OverlaySupported(string path, string tmp)
+    {
+        var marker = System.IO.Path.Combine(path, "overlay-check");
+        string key;
+        try
+        {
+            Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, tmp, 0, out var st), "stat", tmp);
+            key = string.Join(' ', File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim(), Syscalls.Geteuid().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Syscalls.Readlinkat(Syscalls.AtFdCwd, "/proc/self/ns/user") ?? "", st.Device.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return Overlay.OverlayDriver.IsSupported(tmp);
+        }
+        try
+        {
+            var known = File.ReadAllText(marker).Split('\n');
+            if (known.Length >= 2 && known[0] == key && known[1] is "yes" or "no")
+            {
+                return known[1] == "yes";
+            }
+        }
+        catch (IOException)
+        {
+            // absent or unreadable: check
+        }
+        var supported = Overlay.OverlayDriver.IsSupported(tmp);
+        try
+        {
+            var temp = System.IO.Path.Combine(tmp, "overlay-check-" + Guid.NewGuid().ToString("N"));
+            File.WriteAllText(temp, key + "\n" + (supported ? "yes" : "no") + "\n");
+            File.Move(temp, marker, overwrite: true); // a cache: no fsync, a lost write only means checking again
+        }
+        catch (IOException)
+        {
+            // not remembered: the next open checks again
+        }
+        return supported;
     }
 
     private static bool WaitForLock(int fd, TimeSpan timeout, Action announce)

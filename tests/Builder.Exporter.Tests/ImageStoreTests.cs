@@ -88,17 +88,18 @@ public sealed class ImageStoreTests
         var baseManifest = store.ReadManifest(baseOnly);
         foreach (var blob in fullManifest.Layers.Append(fullManifest.Config).Append(full.Manifest).Concat(baseManifest.Layers))
         {
-            Assert.True(temp.Root.Content.Exists(blob.Digest), $"GC removed {blob.Digest} of a stored image");
+            // Layers are lazy (regenerated from their snapshots when read): available, not necessarily files.
+            Assert.True(temp.Root.Content.IsAvailable(blob.Digest), $"GC removed {blob.Digest} of a stored image");
         }
         Assert.Equal(Snapshotter.Snapshots.SnapshotKind.Committed, SnapshotterKind(temp, "top"));
 
         store.Remove(full);
         var result = temp.Root.Gc.Collect();
-        Assert.True(result.BlobsRemoved >= 3, $"expected the removed image's manifest, config and top layer to go, got {result}");
+        Assert.True(result.BlobsRemoved >= 2, $"expected the removed image's manifest and config to go, got {result}");
         Assert.False(temp.Root.Content.Exists(full.Manifest.Digest));
         Assert.False(temp.Root.Content.Exists(fullManifest.Config.Digest));
-        Assert.False(temp.Root.Content.Exists(fullManifest.Layers[1].Digest));
-        Assert.True(temp.Root.Content.Exists(baseManifest.Layers[0].Digest));
+        Assert.False(temp.Root.Content.IsAvailable(fullManifest.Layers[1].Digest));
+        Assert.True(temp.Root.Content.IsAvailable(baseManifest.Layers[0].Digest));
         Assert.True(temp.Root.Content.Exists(baseOnly.Manifest.Digest));
         Assert.Throws<KeyNotFoundException>(() => temp.Root.Snapshots.Stat("top"));
         Assert.Equal(baseOnly.Manifest, store.Find("app:base")!.Manifest);

@@ -39,7 +39,7 @@ internal sealed class ImageLayout
             var manifest = ManifestDocument.Parse(buffer.ToArray(), image.Manifest.MediaType).Manifest!;
             foreach (var blob in manifest.Layers.Append(manifest.Config))
             {
-                if (!_content.Exists(blob.Digest))
+                if (!_content.IsAvailable(blob.Digest))
                 {
                     throw new FileNotFoundException($"blob {blob.Digest} of image {image.Manifest.Digest} is not in the content store");
                 }

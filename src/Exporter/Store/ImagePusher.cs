@@ -112,19 +112,17 @@ public sealed class ImagePusher
         }
         using var lease = _store.Root.Gc.CreateLease(TimeSpan.FromHours(1));
         using var writer = _store.Root.Content.OpenWriter();
-        using (var source = _store.Root.Content.OpenRead(layer.Digest))
+        // A lazy layer is regenerated straight into the compressor (its tar is never stored) and verified on the way.
+        if (compression == LayerCompression.Zstd)
         {
-            if (compression == LayerCompression.Zstd)
-            {
-                using var zstd = new ZstdSharp.CompressionStream(writer, 3, leaveOpen: true);
-                source.CopyTo(zstd, 1 << 20);
-            }
-            else
-            {
-                using var gzip = new ParallelGzipStream(writer, 6);
-                source.CopyTo(gzip, 1 << 20);
-                gzip.Finish();
-            }
+            using var zstd = new ZstdSharp.CompressionStream(writer, 3, leaveOpen: true);
+            _store.Root.Content.WriteTo(layer.Digest, zstd);
+        }
+        else
+        {
+            using var gzip = new ParallelGzipStream(writer, 6);
+            _store.Root.Content.WriteTo(layer.Digest, gzip);
+            gzip.Finish();
         }
         var info = writer.Commit(lease: lease);
         _store.AddBlobReference(image, info.Digest);

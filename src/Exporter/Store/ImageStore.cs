@@ -14,7 +14,9 @@ namespace Builder.Exporter.Store;
 /// The local image store, in the data root's metadata.db: images keyed by manifest digest (config digest as
 /// id, top snapshot, size, created) and names (normalized references) pointing at them. Every stored image
 /// holds GC references on its manifest, config and layer blobs and its top snapshot (whose parents the GC
-/// keeps), so a collection never removes a stored image; removing the image drops them.
+/// keeps), and on the snapshot of each lazy layer (a blob not written yet, regenerated from that snapshot when
+/// read: see <see cref="Snapshotter.Layers.LayerStore.Describe"/>), so a collection never removes a stored image
+/// or what its blobs are made from; removing the image drops them.
 /// </summary>
 public sealed partial class ImageStore
 {
@@ -48,24 +50,24 @@ public sealed partial class ImageStore
     /// <paramref name="names"/> at it (moving a name from another image, which then keeps its other names or
     /// stays without a name, as Docker's dangling images do).
     /// </summary>
-    public StoredImage Record(Descriptor manifest, ImageManifest document, ImageConfig config, string? topSnapshot, IEnumerable<ImageReference> names)
+    /// <param name="lazyLayerSnapshots">Snapshots the image's lazy layer blobs are regenerated from (kept as long as the image).</param>
+    public StoredImage Record(Descriptor manifest, ImageManifest document, ImageConfig config, string? topSnapshot, IEnumerable<ImageReference> names,
+        IReadOnlyCollection<string>? lazyLayerSnapshots = null)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(names);
         var owner = manifest.Digest.ToString();
-        // References first: from here on the GC keeps the image even before its row exists.
-        _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, owner);
-        _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, document.Config.Digest.ToString());
-        foreach (var layer in document.Layers)
-        {
-            _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Blob, layer.Digest.ToString());
-        }
+        // References first (one transaction): from here on the GC keeps the image even before its row exists.
+        var references = new List<(ResourceKind, string)> { (ResourceKind.Blob, owner), (ResourceKind.Blob, document.Config.Digest.ToString()) };
+        references.AddRange(document.Layers.Select(l => (ResourceKind.Blob, l.Digest.ToString())));
         if (topSnapshot is not null)
         {
-            _root.Gc.AddReference(ReferenceOwner.Image, owner, ResourceKind.Snapshot, topSnapshot);
+            references.Add((ResourceKind.Snapshot, topSnapshot));
         }
+        references.AddRange((lazyLayerSnapshots ?? []).Select(s => (ResourceKind.Snapshot, s)));
+        _root.Gc.AddReferences(ReferenceOwner.Image, owner, references);
         var size = document.Config.Size + document.Layers.Sum(l => l.Size);
         var created = (config.Created ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds();
         var nameList = names.Select(n => n.ToString()).Distinct(StringComparer.Ordinal).ToList();

@@ -7,10 +7,17 @@ namespace Builder.Snapshotter.Content;
 /// Blobs by sha256 under <c>&lt;root&gt;/content/blobs/sha256/&lt;hex&gt;</c>. A blob only ever appears at its
 /// final path by rename(2) of a fully written, fsynced and verified temp file, so a crash can leave temp
 /// files (removed at open) but never a blob that looks complete and is not. Readers stream.
+/// <para>
+/// Lazy blobs: a layer a build stored only by its digest (see <see cref="Layers.LayerStore.Describe"/>) is not a
+/// file until something reads it. <see cref="OpenRead"/> then regenerates it from its snapshot, verifies the
+/// digest and publishes it like any other blob; <see cref="WriteTo"/> streams it without storing it.
+/// <see cref="Exists"/>, <see cref="Info"/> and <see cref="List"/> see stored files only.
+/// </para>
 /// </summary>
 public sealed class ContentStore
 {
     private readonly string _blobDir;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, Lock> _materializing = new();
 
     /// <param name="dataRoot">The data root; blobs go to content/blobs/sha256, temp files to tmp/.</param>
     public ContentStore(string dataRoot)
@@ -23,6 +30,9 @@ public sealed class ContentStore
     }
 
     internal string TempDir { get; }
+
+    /// <summary>Where lazy blobs come from (the data root's layer store registers itself); null: none.</summary>
+    internal ILazyBlobSource? LazySource { get; set; }
 
     /// <summary>Opens a writer whose bytes are hashed as they arrive; <see cref="ContentWriter.Commit"/> publishes the blob.</summary>
     public ContentWriter OpenWriter() => new(this, Path.Combine(TempDir, "ingest-" + Guid.NewGuid().ToString("N")));
@@ -55,7 +65,58 @@ public sealed class ContentStore
         return writer.Commit(expected, expectedSize, lease);
     }
 
+    /// <summary>True when the blob is stored as a file (a lazy blob not yet materialized is not).</summary>
     public bool Exists(Digest digest) => File.Exists(BlobPath(digest));
+
+    /// <summary>
+    /// Stores a small blob held in memory (a config, a manifest). When the store already has it nothing is
+    /// written: a rebuild that yields the same image pays no fsync. Leased first, as <see cref="IngestAsync"/> does.
+    /// </summary>
+    public BlobInfo WriteBytes(ReadOnlySpan<byte> bytes, Gc.Lease? lease = null)
+    {
+        var digest = Digest.Sha256Of(bytes);
+        lease?.Add(Gc.ResourceKind.Blob, digest.ToString());
+        if (Info(digest) is { } existing && existing.Size == bytes.Length)
+        {
+            return existing;
+        }
+        using var writer = OpenWriter();
+        writer.Write(bytes);
+        return writer.Commit(digest, bytes.Length, lease);
+    }
+
+    /// <summary>True when <see cref="OpenRead"/> can give the blob: it is stored, or it is a lazy blob with a recipe.</summary>
+    public bool IsAvailable(Digest digest)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return Exists(digest) || LazySource?.SizeOf(digest) is not null;
+    }
+
+    /// <summary>The size of a stored or lazy blob, or null when <see cref="IsAvailable"/> is false.</summary>
+    public long? AvailableSize(Digest digest)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        return Info(digest)?.Size ?? LazySource?.SizeOf(digest);
+    }
+
+    /// <summary>
+    /// Writes the blob's bytes to <paramref name="destination"/>: a stored blob is copied; a lazy one is regenerated
+    /// straight into the destination, not stored, and checked on the way. An <see cref="InvalidDataException"/>
+    /// then means the destination received bytes that are not the blob and must be discarded (a caller that
+    /// stores something derived from them commits only after this returns). <see cref="FileNotFoundException"/>
+    /// when the blob is neither stored nor lazy.
+    /// </summary>
+    public void WriteTo(Digest digest, Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!Exists(digest) && LazySource is { } lazy && lazy.TryWrite(digest, destination))
+        {
+            return;
+        }
+        using var source = OpenRead(digest);
+        source.CopyTo(destination, 1 << 20);
+    }
 
     /// <summary>The blob's digest and size, or null when the store does not hold it.</summary>
     public BlobInfo? Info(Digest digest)
@@ -75,7 +136,12 @@ public sealed class ContentStore
         FileStream file;
         try
         {
-            file = new FileStream(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            file = OpenFile(digest);
+        }
+        catch (FileNotFoundException) when (LazySource?.SizeOf(digest) is not null)
+        {
+            Materialize(digest);
+            file = OpenFile(digest);
         }
         catch (FileNotFoundException)
         {
@@ -93,6 +159,30 @@ public sealed class ContentStore
         }
         file.Seek(offset, SeekOrigin.Begin);
         return new RangeReadStream(file, length ?? size - offset);
+    }
+
+    private FileStream OpenFile(Digest digest) =>
+        new(BlobPath(digest), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+
+    /// <summary>
+    /// Writes a lazy blob into the store (fsynced, verified, renamed like an ingest). Concurrent readers of the
+    /// same blob wait for one materialization; a blob whose regenerated bytes differ is never published.
+    /// </summary>
+    private void Materialize(Digest digest)
+    {
+        lock (_materializing.GetOrAdd(digest, _ => new Lock()))
+        {
+            if (Exists(digest))
+            {
+                return;
+            }
+            using var writer = OpenWriter();
+            if (LazySource is not { } lazy || !lazy.TryWrite(digest, writer))
+            {
+                throw new FileNotFoundException($"blob {digest} not found in the content store", BlobPath(digest));
+            }
+            writer.Commit(digest);
+        }
     }
 
     /// <summary>Deletes a blob; deleting an absent blob is not an error (GC may race a second GC).</summary>

@@ -27,6 +27,25 @@ public sealed class GarbageCollector
             ("$ok", ownerKind.ToString()), ("$o", owner), ("$k", kind.ToString()), ("$r", reference), ("$t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds())));
     }
 
+    /// <summary>Like <see cref="AddReference"/> for several resources of one owner, in one transaction.</summary>
+    public void AddReferences(ReferenceOwner ownerKind, string owner, IEnumerable<(ResourceKind Kind, string Reference)> references)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(owner);
+        ArgumentNullException.ThrowIfNull(references);
+        var list = references.ToList();
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Db.InTransaction((c, tx) =>
+        {
+            foreach (var (kind, reference) in list)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(reference);
+                c.Exec("INSERT OR REPLACE INTO gc_references(owner_kind,owner,kind,ref,created) VALUES($ok,$o,$k,$r,$t)", tx,
+                    ("$ok", ownerKind.ToString()), ("$o", owner), ("$k", kind.ToString()), ("$r", reference), ("$t", now));
+            }
+            return 0;
+        });
+    }
+
     /// <summary>Drops every reference of <paramref name="owner"/> (an image deleted, a cache record dropped).</summary>
     public void RemoveReferences(ReferenceOwner ownerKind, string owner) =>
         Db.Run(c => c.Exec("DELETE FROM gc_references WHERE owner_kind=$ok AND owner=$o", null, ("$ok", ownerKind.ToString()), ("$o", owner)));

@@ -25,5 +25,21 @@ public sealed class Lease : IDisposable
             ("$l", Id), ("$k", kind.ToString()), ("$r", reference)));
     }
 
+    /// <summary>Adds several resources of one kind in one transaction.</summary>
+    public void Add(ResourceKind kind, IEnumerable<string> references)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        var list = references.ToList();
+        _db.InTransaction((c, tx) =>
+        {
+            foreach (var reference in list)
+            {
+                ArgumentException.ThrowIfNullOrEmpty(reference);
+                c.Exec("INSERT OR IGNORE INTO lease_resources(lease_id,kind,ref) VALUES($l,$k,$r)", tx, ("$l", Id), ("$k", kind.ToString()), ("$r", reference));
+            }
+            return 0;
+        });
+    }
+
     public void Dispose() => _db.Run(c => c.Exec("DELETE FROM leases WHERE id=$l", null, ("$l", Id)));
 }

@@ -11,9 +11,11 @@ namespace Builder.Snapshotter.Layers;
 
 /// <summary>
 /// Layers of snapshots: <see cref="Export"/> turns a committed snapshot into a layer blob once and
-/// remembers it with the snapshot; <see cref="Apply"/> turns a layer blob into a new committed snapshot.
+/// remembers it with the snapshot; <see cref="Describe"/> does the same for an uncompressed layer without
+/// writing the blob (a lazy layer, regenerated when read); <see cref="Apply"/> turns a layer blob into a new
+/// committed snapshot.
 /// </summary>
-public sealed class LayerStore
+public sealed class LayerStore : ILazyBlobSource
 {
     private readonly SnapshotStore _snapshots;
     private readonly ContentStore _content;
@@ -25,6 +27,9 @@ public sealed class LayerStore
         _snapshots = snapshots;
         _content = content;
         _db = db;
+        db.Execute("CREATE INDEX IF NOT EXISTS layers_digest ON layers(digest)");
+        // The content store asks this store for lazy layer blobs it does not hold yet.
+        content.LazySource = this;
     }
 
     /// <summary>The layer already computed for this snapshot and options, or null.</summary>
@@ -60,14 +65,20 @@ public sealed class LayerStore
         gate.Wait();
         try
         {
-            if (Find(snapshotKey, options) is { } known && _content.Exists(known.Digest))
+            if (Find(snapshotKey, options) is { } known)
             {
-                return known;
+                if (_content.Exists(known.Digest))
+                {
+                    return known;
+                }
+                if (options.Compression == LayerCompression.None)
+                {
+                    // A lazy layer (Describe): write it now, verified against the digest an image may already name.
+                    _content.OpenRead(known.Digest).Dispose();
+                    return known;
+                }
             }
-            var changes = _snapshots.StoresDiffs
-                ? OverlayUpperWalker.Walk(_snapshots.FsPath(snapshotKey))
-                : TreeComparer.Walk(_snapshots.FsPath(snapshotKey), info.Parent is null ? null : _snapshots.FsPath(info.Parent));
-            var layer = Write(changes, options);
+            var layer = Write(Changes(snapshotKey, info), options);
             Remember(snapshotKey, options.CacheKey, layer);
             return layer;
         }
@@ -76,6 +87,96 @@ public sealed class LayerStore
             gate.Release();
         }
     }
+
+    /// <summary>
+    /// The uncompressed layer of committed snapshot <paramref name="snapshotKey"/> without its blob: one hash-only
+    /// pass over the tar <see cref="Export"/> would write gives the digest (which is also the diff id) and the
+    /// size, remembered with the snapshot as an export is. Nothing is written to the content store; reading the
+    /// blob later (<see cref="ContentStore.OpenRead"/>, <see cref="ContentStore.WriteTo"/>) regenerates the same
+    /// bytes from the snapshot and verifies them. Whoever names the digest must keep the snapshot alive (a GC
+    /// reference): until the blob is read, the snapshot is its only source.
+    /// </summary>
+    public LayerDescriptor Describe(string snapshotKey, long? sourceDateEpoch = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(snapshotKey);
+        var options = new LayerExportOptions { Compression = LayerCompression.None, SourceDateEpoch = sourceDateEpoch };
+        var info = _snapshots.Stat(snapshotKey);
+        if (info.Kind != SnapshotKind.Committed)
+        {
+            throw new InvalidOperationException($"cannot describe the layer of snapshot '{snapshotKey}': it is not committed");
+        }
+        var gate = _exporting.GetOrAdd(snapshotKey + "\0" + options.CacheKey, _ => new SemaphoreSlim(1, 1));
+        gate.Wait();
+        try
+        {
+            if (Find(snapshotKey, options) is { } known)
+            {
+                return known; // stored or lazy: either way its bytes are known
+            }
+            using var hashing = new PipelinedHashStream();
+            new LayerTarWriter(hashing, sourceDateEpoch).Write(Changes(snapshotKey, info));
+            var digest = hashing.Complete();
+            var layer = new LayerDescriptor(digest, hashing.Written, digest, MediaTypes.OciLayerTar);
+            Remember(snapshotKey, options.CacheKey, layer);
+            return layer;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    long? ILazyBlobSource.SizeOf(Digest digest) => Recipes(digest).FirstOrDefault()?.Size;
+
+    /// <inheritdoc />
+    bool ILazyBlobSource.TryWrite(Digest digest, Stream destination)
+    {
+        if (Recipes(digest).FirstOrDefault() is not { } recipe)
+        {
+            return false;
+        }
+        var info = _snapshots.Stat(recipe.SnapshotKey);
+        using var hashing = new HashingWriteStream(destination);
+        new LayerTarWriter(hashing, recipe.SourceDateEpoch).Write(Changes(recipe.SnapshotKey, info));
+        var actual = hashing.Digest();
+        if (actual != digest || hashing.Written != recipe.Size)
+        {
+            throw new InvalidDataException(
+                $"layer {digest} cannot be regenerated from snapshot '{recipe.SnapshotKey}': its files now give {actual} ({hashing.Written} bytes, " +
+                $"the build recorded {recipe.Size}), so the snapshot was changed outside the builder. Nothing was stored; " +
+                "remove the images that use this layer (builder rmi) and build them again with --no-cache");
+        }
+        return true;
+    }
+
+    /// <summary>A committed snapshot whose uncompressed layer (written with this SOURCE_DATE_EPOCH) is a blob.</summary>
+    private sealed record Recipe(string SnapshotKey, long Size, long? SourceDateEpoch);
+
+    /// <summary>The snapshots an uncompressed layer blob can be regenerated from, newest first.</summary>
+    private List<Recipe> Recipes(Digest digest) => _db.Run(c =>
+    {
+        using var cmd = c.Command("""
+            SELECT s.key, l.size, l.compression FROM layers l JOIN snapshots s ON s.id = l.snapshot_id
+            WHERE l.digest = $d AND (l.compression = 'none' OR l.compression LIKE 'none@%') AND s.kind = $committed
+            ORDER BY s.id DESC
+            """, null, ("$d", digest.ToString()), ("$committed", (int)SnapshotKind.Committed));
+        using var r = cmd.ExecuteReader();
+        var list = new List<Recipe>();
+        while (r.Read())
+        {
+            var compression = r.GetString(2);
+            var at = compression.IndexOf('@', StringComparison.Ordinal);
+            long? epoch = at < 0 ? null : long.Parse(compression.AsSpan(at + 1), System.Globalization.CultureInfo.InvariantCulture);
+            list.Add(new Recipe(r.GetString(0), r.GetInt64(1), epoch));
+        }
+        return list;
+    });
+
+    /// <summary>The changes of a committed snapshot against its parent, in the order its tar lists them.</summary>
+    private IEnumerable<LayerChange> Changes(string snapshotKey, SnapshotInfo info) => _snapshots.StoresDiffs
+        ? OverlayUpperWalker.Walk(_snapshots.FsPath(snapshotKey))
+        : TreeComparer.Walk(_snapshots.FsPath(snapshotKey), info.Parent is null ? null : _snapshots.FsPath(info.Parent));
 
     /// <summary>
     /// Applies a layer (plain, gzip or zstd tar) on top of committed <paramref name="parent"/> and commits the

@@ -23,6 +23,7 @@ internal static unsafe partial class Syscalls
     public const int ONoFollow = 0x20000;
     public const int OCloExec = 0x80000;
     public const int OPath = 0x200000;
+    public const int ONoAtime = 0x40000;
 
     public const ulong ResolveNoXdev = 0x01;
     public const ulong ResolveNoMagicLinks = 0x02;
@@ -92,6 +93,9 @@ internal static unsafe partial class Syscalls
 
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint Geteuid();
 
     /// <summary>copy_file_range(2) from the current offsets; the kernel copies (or reflinks) without user-space buffers.</summary>
     [LibraryImport("libc", EntryPoint = "copy_file_range", SetLastError = true)]
