@@ -1,0 +1,118 @@
+using System.Text;
+using Builder.TestSupport;
+
+namespace Builder.Cli.Tests.Cancel;
+
+/// <summary>
+/// Ctrl-C on <c>builder build</c>, end to end through the real binary: SIGINT while a RUN step is
+/// running must kill the container, leave no mount and no half-written state behind, exit with
+/// 130 (128 + SIGINT, as shells report an interrupted command; docker/buildx exit 1 here, but 130
+/// tells scripts the build was interrupted rather than broken) and say that the build was canceled.
+/// </summary>
+public sealed class InterruptTests
+{
+    // An unusual duration, so the check for leftover processes cannot mistake anyone else's sleep for ours.
+    private const string SleepSeconds = "3077";
+
+    private static CancellationToken Timeout => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Ctrl_c_during_a_run_step_cancels_cleanly_and_the_store_stays_usable()
+    {
+        using var cli = new StoreCli();
+        await InterruptAndCheckAsync(cli, interrupts: 1);
+    }
+
+    [Fact]
+    public async Task A_second_ctrl_c_while_cancelling_leaves_no_junk_either()
+    {
+        using var cli = new StoreCli();
+        await InterruptAndCheckAsync(cli, interrupts: 2);
+    }
+
+    private static async Task InterruptAndCheckAsync(StoreCli cli, int interrupts)
+    {
+        Capabilities.RequireRoot();
+        Assert.Equal(0, cli.Run("import", cli.BusyboxRootfs(), "base:1").ExitCode);
+        var context = Path.Combine(cli.Dir, "context");
+        Directory.CreateDirectory(context);
+        var dockerfile = Path.Combine(context, "Dockerfile");
+        await File.WriteAllTextAsync(dockerfile, $"FROM base:1\nRUN echo step-started && sleep {SleepSeconds}\n", Timeout);
+
+        using (var build = BuilderProcess.Start("--root", cli.Root, "build", "--progress", "plain", "-t", "app:1", context))
+        {
+            await build.WaitForOutputAsync("step-started", Timeout);
+            Assert.NotEmpty(SleepProcesses()); // the container's command is running: now interrupt it
+            build.Interrupt();
+            if (interrupts > 1)
+            {
+                await Task.Delay(100, Timeout); // the first is being handled
+                build.Interrupt();
+            }
+            var exit = await build.WaitForExitAsync(Timeout);
+
+            Assert.True(exit == 130, $"exit code {exit}, expected 130:\n{build.Output}");
+            Assert.Contains("error: build canceled (interrupted)", build.Output);
+            Assert.DoesNotContain("internal error", build.Output);
+            Assert.DoesNotContain("   at ", build.Output); // no stack trace
+        }
+
+        Assert.Empty(SleepProcesses());
+        Assert.Empty(MountsUnder(cli.Root));
+
+        // The store is consistent: the same build with the sleep replaced works, nothing is
+        // left for the interrupted step, and prune finds nothing broken.
+        await File.WriteAllTextAsync(dockerfile, "FROM base:1\nRUN echo replaced > /done\n", Timeout);
+        using (var rebuild = BuilderProcess.Start("--root", cli.Root, "build", "--progress", "plain", "-t", "app:1", context))
+        {
+            var exit = await rebuild.WaitForExitAsync(Timeout);
+            Assert.True(exit == 0, $"rebuild failed ({exit}):\n{rebuild.Output}");
+            Assert.DoesNotContain("CACHED", rebuild.Output); // nothing of the interrupted run was committed
+        }
+        using (var prune = BuilderProcess.Start("--root", cli.Root, "prune", "--force"))
+        {
+            var exit = await prune.WaitForExitAsync(Timeout);
+            Assert.True(exit == 0, $"prune failed ({exit}):\n{prune.Output}");
+            Assert.StartsWith("removed 0 failed step state(s)", prune.Output);
+        }
+        var run = cli.Run("run", "--rm", "app:1", "cat", "/done");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Equal("replaced\n", run.Out);
+        Assert.Empty(MountsUnder(cli.Root));
+    }
+
+    /// <summary>Processes whose command line is our sleep, anywhere on the host.</summary>
+    private static List<int> SleepProcesses()
+    {
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+            {
+                continue;
+            }
+            try
+            {
+                var argv = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(dir, "cmdline"))).Split('\0');
+                if (argv.Length >= 2 && argv[0].EndsWith("sleep", StringComparison.Ordinal) && argv[1] == SleepSeconds)
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+                // exited while we looked
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    private static List<string> MountsUnder(string root) =>
+        File.ReadAllLines("/proc/self/mountinfo")
+            .Select(l => l.Split(' ')[4])
+            .Where(p => p.StartsWith(root + "/", StringComparison.Ordinal) || p == root)
+            .ToList();
+}
