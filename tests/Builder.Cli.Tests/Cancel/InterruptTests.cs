@@ -75,9 +75,9 @@ public sealed class InterruptTests
             Assert.True(exit == 0, $"prune failed ({exit}):\n{prune.Output}");
             Assert.StartsWith("removed 0 failed step state(s)", prune.Output);
         }
-        var run = cli.Run("run", "--rm", "app:1", "cat", "/done");
+        var run = cli.RunBinary(null, "run", "--rm", "app:1", "busybox", "cat", "/done");
         Assert.True(run.ExitCode == 0, run.Error);
-        Assert.Equal("replaced\n", run.Out);
+        Assert.Equal("replaced\n", Encoding.UTF8.GetString(run.Stdout));
         Assert.Empty(MountsUnder(cli.Root));
     }
 
