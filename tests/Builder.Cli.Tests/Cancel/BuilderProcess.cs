@@ -72,7 +72,11 @@ internal sealed class BuilderProcess : IDisposable
     {
         while (!Output.Contains(text, StringComparison.Ordinal))
         {
-            Assert.False(_process.HasExited, $"builder exited ({_process.ExitCode}) before printing \"{text}\":\n{Output}");
+            if (_process.HasExited)
+            {
+                _process.WaitForExit(); // drains the redirected output
+                Assert.Fail($"builder exited ({_process.ExitCode}) before printing \"{text}\":\n{Output}");
+            }
             await Task.Delay(50, cancellationToken);
         }
     }
