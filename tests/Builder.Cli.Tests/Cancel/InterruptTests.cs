@@ -56,6 +56,7 @@ public sealed class InterruptTests
 
             Assert.True(exit == 130, $"exit code {exit}, expected 130:\n{build.Output}");
             Assert.Contains("error: build canceled (interrupted)", build.Output);
+            Assert.Matches(@"#\d+ CANCELED", build.Output); // the running step says so in the progress
             Assert.DoesNotContain("internal error", build.Output);
             Assert.DoesNotContain("   at ", build.Output); // no stack trace
         }
