@@ -76,20 +76,31 @@ public sealed class BuildPipeline
 
         var localDirs = request.LocalContexts.ToDictionary(c => "context:" + c.Key, c => c.Value, StringComparer.Ordinal);
         localDirs["context"] = request.ContextDirectory;
-        var solved = await _solver.SolveAsync(conversion.Definition, new SolveOptions
+        SolveResult solved;
+        try
         {
-            LocalDirs = localDirs,
-            Images = images,
-            PullPolicy = policy,
-            NoCache = request.NoCache,
-            DefaultNetwork = request.Network,
-            AllowNetworkHost = request.Network == NetworkMode.Host || request.Allow.Contains("network.host"),
-            AllowInsecure = request.Allow.Contains("security.insecure"),
-            Secrets = request.Secrets,
-            SourceFile = request.DockerfileName,
-            SourceLines = request.DockerfileText.Split('\n'),
-            KeepFailedState = request.KeepFailedState,
-        }, progress, cancellationToken).ConfigureAwait(false);
+            solved = await _solver.SolveAsync(conversion.Definition, new SolveOptions
+            {
+                LocalDirs = localDirs,
+                Images = images,
+                PullPolicy = policy,
+                NoCache = request.NoCache,
+                DefaultNetwork = request.Network,
+                AllowNetworkHost = request.Network == NetworkMode.Host || request.Allow.Contains("network.host"),
+                AllowInsecure = request.Allow.Contains("security.insecure"),
+                Secrets = request.Secrets,
+                SourceFile = request.DockerfileName,
+                SourceLines = request.DockerfileText.Split('\n'),
+                KeepFailedState = request.KeepFailedState,
+            }, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (StepFailedException e) when (e.Failure.KeptStateId is { } kept && request.Tags.Count > 0)
+        {
+            // builder debug ls names a kept failure by its build's -t names, for local and server builds alike.
+            var names = request.Tags.Select(t => Oci.References.ImageReference.TryParse(t, out var name, out _) ? name.ToString() : t).ToList();
+            _solver.History.Finish(_solver.Failures.Find(kept).BuildId, "failed", names);
+            throw;
+        }
         phase?.Invoke("solved");
 
         var config = ImageHistory.Reconcile(conversion.Image, solved.Layers.Count);

@@ -1,14 +1,14 @@
 using System.CommandLine;
+using Builder.Build.Debug;
 using Builder.Cli.Debug;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
-using Builder.Solver.Failures;
-using Builder.Solver.History;
 
 namespace Builder.Cli.Commands;
 
 /// <summary>
 /// <c>builder debug ls|shell|rerun|export|diff</c>: into the state of a failed step (kept by <c>builder build</c>)
-/// or of any recorded step (<c>--step N BUILD</c>).
+/// or of any recorded step (<c>--step N BUILD</c>); with <c>--host</c> (or BUILDER_HOST) on the build server's store.
 /// </summary>
 internal static class DebugCommand
 {
@@ -38,7 +38,27 @@ internal static class DebugCommand
             command.Options.Add(Step);
         }
 
-        public DebugTarget Resolve(StoreSession store, ParseResult parse) => DebugTarget.Resolve(store.Root, parse.GetValue(Id), parse.GetValue(Step));
+        public DebugTarget Resolve(StoreSession store, ParseResult parse)
+        {
+            RequireTarget(parse);
+            return DebugTarget.Resolve(store.Root, parse.GetValue(Id), parse.GetValue(Step));
+        }
+
+        /// <summary>The target as the build server's debugging API names it.</summary>
+        public Server.Protocol.Debugging.Target ToWire(ParseResult parse)
+        {
+            RequireTarget(parse);
+            var step = parse.GetValue(Step);
+            return new Server.Protocol.Debugging.Target { Id = parse.GetValue(Id) ?? "", HasStep = step is not null, Step = step ?? 0 };
+        }
+
+        private void RequireTarget(ParseResult parse)
+        {
+            if (parse.GetValue(Step) is null && string.IsNullOrEmpty(parse.GetValue(Id)))
+            {
+                throw new UsageException("give the id of a kept failed step (see builder debug ls), or --step N [BUILD]");
+            }
+        }
     }
 
     /// <summary>Runs a debug command, turning a target that cannot be used or a store error into one error line.</summary>
@@ -59,42 +79,46 @@ internal static class DebugCommand
     {
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only show ids" };
         var ls = new Command("ls", "List the kept failed steps, newest first") { quiet };
-        ls.SetAction((parse, _) => RunAsync(cli, async () =>
+        ls.SetAction((parse, cancellationToken) => RunAsync(cli, async () =>
         {
+            var quietOutput = parse.GetValue(quiet);
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteDebugCommands.ListFailuresAsync(cli, remote, !quietOutput, failures => WriteFailuresAsync(cli, failures, quietOutput), cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var store = StoreSession.Open(parse);
-            var failures = new FailedSteps(store.Root).List();
-            if (parse.GetValue(quiet))
-            {
-                foreach (var f in failures)
-                {
-                    await cli.Out.WriteLineAsync(f.Id).ConfigureAwait(false);
-                }
-                return ExitCodes.Success;
-            }
-            var builds = new BuildHistory(store.Root).Builds(1000).ToDictionary(b => b.Id, StringComparer.Ordinal);
-            var rows = new List<string[]> { new[] { "ID", "CREATED", "IMAGE/BUILD", "SOURCE", "INSTRUCTION", "EXIT", "SIZE", "EXPIRES" } };
-            var now = DateTimeOffset.UtcNow;
-            foreach (var f in failures)
-            {
-                var image = builds.TryGetValue(f.BuildId, out var build) && build.Names.Count > 0 ? string.Join(",", build.Names) : f.BuildId;
-                var source = (f.SourceFile ?? "?") + ":" + f.StartLine;
-                var exit = f.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? (f.Signal is { } s ? "signal " + s : "-");
-                string size;
-                try
-                {
-                    size = ImagesCommand.HumanSize(store.Root.Snapshots.Usage(f.Snapshot).Size);
-                }
-                catch (KeyNotFoundException)
-                {
-                    size = "gone";
-                }
-                var expires = f.Expires <= now ? "expired" : "in " + ImagesCommand.Ago(f.Expires - now).Replace(" ago", "", StringComparison.Ordinal);
-                rows.Add([f.Id, ImagesCommand.Ago(now - f.Created), image, source, Instruction(f.Name), exit, size, expires]);
-            }
-            await TextTable.WriteAsync(cli.Out, rows).ConfigureAwait(false);
-            return ExitCodes.Success;
+            return await WriteFailuresAsync(cli, DebugListings.Failures(store.Root, withSizes: !quietOutput), quietOutput).ConfigureAwait(false);
         }));
         return ls;
+    }
+
+    /// <summary>The <c>debug ls</c> table (or only ids), for the local store or a server's.</summary>
+    internal static async Task<int> WriteFailuresAsync(CliContext cli, IReadOnlyList<FailureListing> failures, bool quietOutput)
+    {
+        if (quietOutput)
+        {
+            foreach (var f in failures)
+            {
+                await cli.Out.WriteLineAsync(f.Id).ConfigureAwait(false);
+            }
+            return ExitCodes.Success;
+        }
+        var rows = new List<string[]> { new[] { "ID", "CREATED", "IMAGE/BUILD", "SOURCE", "INSTRUCTION", "EXIT", "SIZE", "EXPIRES" } };
+        var now = DateTimeOffset.UtcNow;
+        foreach (var f in failures)
+        {
+            var image = f.BuildNames.Count > 0 ? string.Join(",", f.BuildNames) : f.BuildId;
+            var source = (f.SourceFile ?? "?") + ":" + f.StartLine;
+            var exit = f.ExitCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? (f.Signal is { } s ? "signal " + s : "-");
+            var size = f.Size is { } bytes ? ImagesCommand.HumanSize(bytes) : "gone";
+            var expires = f.Expires <= now ? "expired" : "in " + ImagesCommand.Ago(f.Expires - now).Replace(" ago", "", StringComparison.Ordinal);
+            rows.Add([f.Id, ImagesCommand.Ago(now - f.Created), image, source, Instruction(f.Name), exit, size, expires]);
+        }
+        await TextTable.WriteAsync(cli.Out, rows).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 
     /// <summary>The instruction of a step name (<c>[stage 2/3] RUN make</c> → <c>RUN make</c>), shortened for a table.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using Builder.Cli.Debug;
+using Builder.Build.Debug;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 
 namespace Builder.Cli.Commands;
@@ -17,16 +18,28 @@ internal static class DebugDiffCommand
         target.AddTo(diff);
         diff.SetAction((parse, cancellationToken) => DebugCommand.RunAsync(cli, async () =>
         {
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteDebugCommands.DiffAsync(cli, remote, target.ToWire(parse), changes => WriteAsync(cli, changes, cancellationToken), cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var store = StoreSession.Open(parse);
             var resolved = target.Resolve(store, parse);
-            foreach (var (change, path) in StateDiff.Compare(store.Root, resolved.Before, resolved.After))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var letter = change switch { PathChange.Added => 'A', PathChange.Changed => 'C', _ => 'D' };
-                await cli.Out.WriteLineAsync($"{letter} {path}").ConfigureAwait(false);
-            }
-            return ExitCodes.Success;
+            return await WriteAsync(cli, StateDiff.Compare(store.Root, resolved.Before, resolved.After), cancellationToken).ConfigureAwait(false);
         }));
         return diff;
+    }
+
+    private static async Task<int> WriteAsync(CliContext cli, IEnumerable<(PathChange Change, string Path)> changes, CancellationToken cancellationToken)
+    {
+        foreach (var (change, path) in changes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var letter = change switch { PathChange.Added => 'A', PathChange.Changed => 'C', _ => 'D' };
+            await cli.Out.WriteLineAsync($"{letter} {path}").ConfigureAwait(false);
+        }
+        return ExitCodes.Success;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Exporter.Archives;
 using Builder.Exporter.Outputs;
@@ -7,7 +8,8 @@ namespace Builder.Cli.Commands;
 
 /// <summary>
 /// <c>builder debug export ID|--step N [BUILD] [--before] -o DIR|FILE.tar|-</c>: the state's whole filesystem as a
-/// folder, or as one tar when the destination ends in .tar or is <c>-</c> (standard output).
+/// folder, or as one tar when the destination ends in .tar or is <c>-</c> (standard output). With <c>--host</c> the
+/// server streams the tar and it is written here.
 /// </summary>
 internal static class DebugExportCommand
 {
@@ -20,10 +22,17 @@ internal static class DebugExportCommand
         target.AddTo(export);
         export.SetAction((parse, cancellationToken) => DebugCommand.RunAsync(cli, async () =>
         {
+            var dest = parse.GetValue(output)!;
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    return await RemoteDebugCommands.ExportAsync(cli, remote, target.ToWire(parse), parse.GetValue(before), dest, cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var store = StoreSession.Open(parse);
             var resolved = target.Resolve(store, parse);
             var state = parse.GetValue(before) ? resolved.Before : resolved.After;
-            var dest = parse.GetValue(output)!;
             var exporter = new RootfsExporter(store.Root);
             if (dest == "-" || dest.EndsWith(".tar", StringComparison.OrdinalIgnoreCase))
             {

@@ -1,16 +1,18 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
+using Builder.Build.Debug;
 using Builder.Cli.Containers;
-using Builder.Cli.Debug;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
-using Builder.Engine;
+using Builder.Server.Protocol.Debugging;
 
 namespace Builder.Cli.Commands;
 
 /// <summary>
 /// <c>builder debug rerun ID [--network none|host]</c>: the failed command again, exactly as it ran (argv, env,
 /// user, working directory, cache mounts, network), in a fresh copy of the state before the step; output live,
-/// then its duration and exit code; exits with the command's exit code.
+/// then its duration and exit code; exits with the command's exit code. With <c>--host</c> it runs on the server.
 /// </summary>
 internal static class DebugRerunCommand
 {
@@ -21,36 +23,55 @@ internal static class DebugRerunCommand
         var rerun = new Command("rerun", "Run a failed step's command again in a fresh copy of the state before it") { id, network };
         rerun.SetAction((parse, cancellationToken) => DebugCommand.RunAsync(cli, async () =>
         {
+            var networkText = parse.GetValue(network);
+            var given = networkText is null ? (Engine.NetworkMode?)null : ContainerConsole.ParseNetwork(networkText);
+            if (RemoteOptions.Connect(parse) is { } remote)
+            {
+                using (remote)
+                {
+                    var request = new SessionStart { Kind = SessionKind.Rerun, Target = new Target { Id = parse.GetValue(id) ?? "" }, Network = networkText ?? "" };
+                    return await RemoteDebugSession.RunAsync(cli, remote, request, tty: false,
+                        started => cli.Error.WriteLineAsync(Starting(started.StepName, started.SourceFile, started.StartLine)),
+                        async (started, exit) =>
+                        {
+                            if (exit.StartFailure.Length > 0)
+                            {
+                                await cli.Error.WriteLineAsync($"error: the command could not start: {exit.StartFailure}").ConfigureAwait(false);
+                                return ExitCodes.Failure;
+                            }
+                            await cli.Error.WriteLineAsync(Finished(TimeSpan.FromTicks(exit.DurationTicks), exit.ExitCode, exit.HasSignal ? exit.Signal : null,
+                                started.HasExitCode ? started.ExitCode : null, started.HasSignal ? started.Signal : null)).ConfigureAwait(false);
+                            return exit.ExitCode;
+                        }, cancellationToken).ConfigureAwait(false);
+                }
+            }
             using var store = StoreSession.Open(parse);
             var target = DebugTarget.Resolve(store.Root, parse.GetValue(id), null);
             var failure = target.Failure!;
-            var mode = parse.GetValue(network) is { } text ? SnapshotContainer.ParseNetwork(text)
-                : Enum.TryParse<NetworkMode>(failure.Network, out var recorded) ? recorded : NetworkMode.None;
-            await cli.Error.WriteLineAsync($"re-running {failure.Name} from {failure.SourceFile}:{failure.StartLine} in a fresh copy of the state before it").ConfigureAwait(false);
-            using var container = SnapshotContainer.Create(store.Root, target.Before, "rerun");
+            await cli.Error.WriteLineAsync(Starting(failure.Name, failure.SourceFile, failure.StartLine)).ConfigureAwait(false);
+            using var container = DebugContainer.ForRerun(store.Images, target, given ?? target.RecordedNetwork);
             var clock = Stopwatch.StartNew();
-            var exit = await container.RunAsync(cli, new ContainerSpec
-            {
-                RootFs = container.RootFs,
-                Args = failure.Command,
-                Env = target.Env,
-                User = target.User,
-                WorkingDir = target.WorkingDir,
-                Network = mode,
-                Mounts = DebugShell.CacheMountsOf(store.Root.Path, target).ToList(),
-            }, interactive: false, tty: false, cancellationToken).ConfigureAwait(false);
+            var exit = await ContainerConsole.RunAsync(cli, container.Spec, interactive: false, tty: false, cancellationToken).ConfigureAwait(false);
             clock.Stop();
-            var seconds = clock.Elapsed.TotalSeconds.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
             if (exit.Failure is { } start)
             {
                 await cli.Error.WriteLineAsync($"error: the command could not start: {start.Message}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }
-            var how = exit.Signal is { } signal ? $"killed by signal {signal}" : $"exit code {exit.ExitCode}";
-            var was = failure.ExitCode is { } code ? $"exit code {code}" : failure.Signal is { } s ? $"signal {s}" : "unknown";
-            await cli.Error.WriteLineAsync($"finished in {seconds}s: {how} (the build's run: {was})").ConfigureAwait(false);
+            await cli.Error.WriteLineAsync(Finished(clock.Elapsed, exit.ExitCode, exit.Signal, failure.ExitCode, failure.Signal)).ConfigureAwait(false);
             return exit.ExitCode;
         }));
         return rerun;
+    }
+
+    private static string Starting(string name, string? sourceFile, int startLine) =>
+        $"re-running {name} from {sourceFile}:{startLine} in a fresh copy of the state before it";
+
+    private static string Finished(TimeSpan elapsed, int exitCode, int? signal, int? buildExitCode, int? buildSignal)
+    {
+        var seconds = elapsed.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+        var how = signal is { } s ? $"killed by signal {s}" : $"exit code {exitCode}";
+        var was = buildExitCode is { } code ? $"exit code {code}" : buildSignal is { } bs ? $"signal {bs}" : "unknown";
+        return $"finished in {seconds}s: {how} (the build's run: {was})";
     }
 }

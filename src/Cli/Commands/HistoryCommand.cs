@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Builder.Build.Debug;
 using Builder.Cli.Debug;
+using Builder.Cli.Remote;
 using Builder.Cli.Store;
 using Builder.Solver.History;
 using Builder.Solver.Progress;
@@ -9,7 +11,8 @@ namespace Builder.Cli.Commands;
 
 /// <summary>
 /// <c>builder history [BUILD]</c>: every step of a build (the newest by default) with its cache status, duration,
-/// result snapshot and that snapshot's own size; <c>--builds</c> lists the recorded builds instead.
+/// result snapshot and that snapshot's own size; <c>--builds</c> lists the recorded builds instead. With
+/// <c>--host</c>, the build server's builds.
 /// </summary>
 internal static class HistoryCommand
 {
@@ -18,54 +21,54 @@ internal static class HistoryCommand
         var build = new Argument<string?>("BUILD") { Description = "Build id or prefix (default: the newest build)", Arity = ArgumentArity.ZeroOrOne };
         var builds = new Option<bool>("--builds") { Description = "List the recorded builds, newest first" };
         var history = new Command("history", "List the steps of a build: cache status, duration, snapshot, size") { build, builds };
-        history.SetAction((parse, _) => DebugCommand.RunAsync(cli, async () =>
+        history.SetAction((parse, cancellationToken) => DebugCommand.RunAsync(cli, async () =>
         {
-            using var store = StoreSession.Open(parse);
-            var records = new BuildHistory(store.Root);
-            var now = DateTimeOffset.UtcNow;
-            if (parse.GetValue(builds))
+            if (RemoteOptions.Connect(parse) is { } remote)
             {
-                var list = new List<string[]> { new[] { "BUILD", "STARTED", "STATUS", "DOCKERFILE", "IMAGES" } };
-                list.AddRange(records.Builds().Select(b => new[] { b.Id, ImagesCommand.Ago(now - b.Started), b.Status, b.SourceFile ?? "-", string.Join(",", b.Names) }));
-                await TextTable.WriteAsync(cli.Out, list).ConfigureAwait(false);
-                return ExitCodes.Success;
-            }
-            var id = parse.GetValue(build);
-            var found = records.Find(id) ?? throw new DebugTargetException(id is null ? "no build is recorded yet" : $"no recorded build has the id {id} (see builder history --builds)");
-            await cli.Out.WriteLineAsync($"build {found.Build.Id} ({found.Build.Status}, {ImagesCommand.Ago(now - found.Build.Started)}, {found.Build.SourceFile ?? "-"})").ConfigureAwait(false);
-            var rows = new List<string[]> { new[] { "STEP", "STATUS", "DURATION", "SNAPSHOT", "SIZE", "INSTRUCTION" } };
-            foreach (var step in found.Steps)
-            {
-                var status = step.State switch
+                using (remote)
                 {
-                    VertexState.Cached => "CACHED",
-                    VertexState.Done => "DONE",
-                    VertexState.Failed => step.FailedStateId is { } kept ? "FAILED (kept: " + kept + ")" : "FAILED",
-                    var other => other.ToString().ToUpperInvariant(),
-                };
-                var duration = step.Duration is { } d ? d.TotalSeconds.ToString(d.TotalSeconds < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + "s" : "-";
-                var snapshot = step.FailedStateId is { } failed ? "failed/" + failed : step.Snapshot;
-                rows.Add([step.Number.ToString(CultureInfo.InvariantCulture), status, duration, snapshot ?? "-", Size(store, snapshot), step.Name]);
+                    return parse.GetValue(builds)
+                        ? await RemoteDebugCommands.ListBuildsAsync(cli, remote, list => WriteBuildsAsync(cli, list), cancellationToken).ConfigureAwait(false)
+                        : await RemoteDebugCommands.HistoryAsync(cli, remote, parse.GetValue(build), listing => WriteStepsAsync(cli, listing), cancellationToken).ConfigureAwait(false);
+                }
             }
-            await TextTable.WriteAsync(cli.Out, rows).ConfigureAwait(false);
-            return ExitCodes.Success;
+            using var store = StoreSession.Open(parse);
+            return parse.GetValue(builds)
+                ? await WriteBuildsAsync(cli, DebugListings.Builds(store.Root)).ConfigureAwait(false)
+                : await WriteStepsAsync(cli, DebugListings.History(store.Root, parse.GetValue(build))).ConfigureAwait(false);
         }));
         return history;
     }
 
-    private static string Size(StoreSession store, string? snapshot)
+    private static async Task<int> WriteBuildsAsync(CliContext cli, IReadOnlyList<BuildRecord> builds)
     {
-        if (snapshot is null)
+        var now = DateTimeOffset.UtcNow;
+        var list = new List<string[]> { new[] { "BUILD", "STARTED", "STATUS", "DOCKERFILE", "IMAGES" } };
+        list.AddRange(builds.Select(b => new[] { b.Id, ImagesCommand.Ago(now - b.Started), b.Status, b.SourceFile ?? "-", string.Join(",", b.Names) }));
+        await TextTable.WriteAsync(cli.Out, list).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> WriteStepsAsync(CliContext cli, BuildListing listing)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var found = listing.Build;
+        await cli.Out.WriteLineAsync($"build {found.Id} ({found.Status}, {ImagesCommand.Ago(now - found.Started)}, {found.SourceFile ?? "-"})").ConfigureAwait(false);
+        var rows = new List<string[]> { new[] { "STEP", "STATUS", "DURATION", "SNAPSHOT", "SIZE", "INSTRUCTION" } };
+        foreach (var (step, snapshot, size) in listing.Steps)
         {
-            return "-";
+            var status = step.State switch
+            {
+                VertexState.Cached => "CACHED",
+                VertexState.Done => "DONE",
+                VertexState.Failed => step.FailedStateId is { } kept ? "FAILED (kept: " + kept + ")" : "FAILED",
+                var other => other.ToString().ToUpperInvariant(),
+            };
+            var duration = step.Duration is { } d ? d.TotalSeconds.ToString(d.TotalSeconds < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture) + "s" : "-";
+            var sizeText = snapshot is null ? "-" : size is { } bytes ? ImagesCommand.HumanSize(bytes) : "gone";
+            rows.Add([step.Number.ToString(CultureInfo.InvariantCulture), status, duration, snapshot ?? "-", sizeText, step.Name]);
         }
-        try
-        {
-            return ImagesCommand.HumanSize(store.Root.Snapshots.Usage(snapshot).Size);
-        }
-        catch (KeyNotFoundException)
-        {
-            return "gone";
-        }
+        await TextTable.WriteAsync(cli.Out, rows).ConfigureAwait(false);
+        return ExitCodes.Success;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Builder.Build.Debug;
 using Builder.Cli.Store;
 using Builder.Cli.Containers;
 using Builder.Engine;
@@ -81,7 +82,7 @@ internal static class RunCommand
                 cli.Error.WriteLine($"error: {parse.GetValue(image)} has no command (CMD or ENTRYPOINT); give one after the image name");
                 return ExitCodes.Usage;
             }
-            var networkMode = SnapshotContainer.ParseNetwork(parse.GetValue(network));
+            var networkMode = ContainerConsole.ParseNetwork(parse.GetValue(network));
             var environment = (config.Env ?? []).ToList();
             foreach (var e in parse.GetValue(env) ?? [])
             {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Builder.Build.Debug;
 using Builder.Cli.Store;
 using Builder.Solver.Failures;
 using Builder.Solver.History;

@@ -116,6 +116,7 @@ public sealed class BuilderServer : IAsyncDisposable
         });
         var app = builder.Build();
         app.MapGrpcService<BuilderService>();
+        app.MapGrpcService<Debug.DebuggerService>();
         app.MapGrpcHealthChecksService();
         return new BuilderServer(app, state);
     }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Builder.Cli.Debug;
+namespace Builder.Build.Debug;
 
 /// <summary>What <c>builder debug diff</c> compares of one path (lstat, the link itself for a symlink).</summary>
 internal readonly record struct FileMetadata(uint Mode, uint Uid, uint Gid, ulong Size, long MtimeSeconds, uint MtimeNanoseconds)

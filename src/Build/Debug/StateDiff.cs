@@ -1,10 +1,9 @@
-using Builder.Cli.Containers;
 using Builder.Snapshotter;
 
-namespace Builder.Cli.Debug;
+namespace Builder.Build.Debug;
 
 /// <summary>How a path differs between the state before a step and after it.</summary>
-internal enum PathChange
+public enum PathChange
 {
     Added,
     Changed,
@@ -19,7 +18,7 @@ internal enum PathChange
 /// trees. A path is changed when its type, mode, owner, size, modification time or link target differ;
 /// everything below an added directory is listed, a deleted directory is one entry.
 /// </summary>
-internal static class StateDiff
+public static class StateDiff
 {
     public static IEnumerable<(PathChange Change, string Path)> Compare(DataRoot root, string? before, string? after)
     {

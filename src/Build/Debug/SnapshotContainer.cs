@@ -1,17 +1,14 @@
-using System.Runtime.InteropServices;
-using Builder.Cli.Terminal;
-using Builder.Engine;
 using Builder.Snapshotter;
 using Builder.Snapshotter.Mounts;
 
-namespace Builder.Cli.Containers;
+namespace Builder.Build.Debug;
 
 /// <summary>
 /// A throwaway container root: a writable snapshot over a committed one, mounted under the data root's
-/// tmp/. <c>builder run</c> and <c>builder debug</c> run their processes in it; its changes are discarded
+/// tmp/. <c>builder run</c> and <c>builder debug</c> (local, or on a build server) run their processes in it; its changes are discarded
 /// at Dispose unless <see cref="Commit"/> kept them first.
 /// </summary>
-internal sealed class SnapshotContainer : IDisposable
+public sealed class SnapshotContainer : IDisposable
 {
     private readonly DataRoot _root;
     private readonly string _workspace;
@@ -27,7 +24,7 @@ internal sealed class SnapshotContainer : IDisposable
         RootFs = rootFs;
     }
 
-    /// <summary>The mounted root filesystem for <see cref="ContainerSpec.RootFs"/>.</summary>
+    /// <summary>The mounted root filesystem for <see cref="Engine.ContainerSpec.RootFs"/>.</summary>
     public string RootFs { get; }
 
     /// <summary>Prepares and mounts a writable snapshot over <paramref name="parent"/> (an empty root when null).</summary>
@@ -52,35 +49,6 @@ internal sealed class SnapshotContainer : IDisposable
             throw;
         }
     }
-
-    /// <summary>
-    /// Runs <paramref name="spec"/> (its RootFs is this container's) with the caller's terminal when
-    /// <paramref name="tty"/> (raw mode, window resizes forwarded) and stdin when <paramref name="interactive"/>.
-    /// </summary>
-    public async Task<ContainerExit> RunAsync(CliContext cli, ContainerSpec spec, bool interactive, bool tty, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(cli);
-        ArgumentNullException.ThrowIfNull(spec);
-        using var raw = tty ? RawTerminal.Enter() : null;
-        var io = new ContainerIo
-        {
-            Stdin = interactive ? cli.StdinStream : null,
-            Stdout = cli.StdoutStream,
-            Stderr = tty ? null : ReferenceEquals(cli, CliContext.Console) ? Console.OpenStandardError() : cli.StdoutStream,
-            Terminal = tty ? RawTerminal.Size() : null,
-        };
-        using var resize = tty ? PosixSignalRegistration.Create(PosixSignal.SIGWINCH, _ => io.Resize(RawTerminal.Size())) : null;
-        return await Executors.Create().RunAsync(spec with { RootFs = RootFs }, io, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>A <c>--network</c> value of <c>builder run</c> and <c>builder debug</c>: none (loopback only, the default), default (the user-mode NAT) or host.</summary>
-    public static NetworkMode ParseNetwork(string? text) => text switch
-    {
-        null or "" or "none" => NetworkMode.None,
-        "default" => NetworkMode.Default,
-        "host" => NetworkMode.Host,
-        var other => throw new UsageException($"--network {other}: expected none, default or host"),
-    };
 
     /// <summary>Unmounts and commits the container's changes as the snapshot <paramref name="name"/> (its parent is the one given at Create).</summary>
     public void Commit(string name, IReadOnlyDictionary<string, string>? labels = null)

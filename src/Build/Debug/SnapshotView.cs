@@ -1,13 +1,13 @@
 using Builder.Snapshotter;
 using Builder.Snapshotter.Mounts;
 
-namespace Builder.Cli.Containers;
+namespace Builder.Build.Debug;
 
 /// <summary>
 /// A committed snapshot's whole tree mounted read-only under the data root's tmp/ (an empty folder for
 /// no snapshot), for reading it; unmounted and removed at Dispose.
 /// </summary>
-internal sealed class SnapshotView : IDisposable
+public sealed class SnapshotView : IDisposable
 {
     private readonly DataRoot _root;
     private readonly string? _key;
@@ -20,8 +20,10 @@ internal sealed class SnapshotView : IDisposable
         Path = path;
     }
 
+    /// <summary>Where the tree is mounted.</summary>
     public string Path { get; }
 
+    /// <summary>Mounts <paramref name="snapshot"/> read-only (an empty folder when null).</summary>
     public static SnapshotView Open(DataRoot root, string? snapshot)
     {
         ArgumentNullException.ThrowIfNull(root);

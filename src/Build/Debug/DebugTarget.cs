@@ -1,14 +1,15 @@
+using Builder.Engine;
 using Builder.Snapshotter;
 using Builder.Solver.Failures;
 using Builder.Solver.History;
 
-namespace Builder.Cli.Debug;
+namespace Builder.Build.Debug;
 
 /// <summary>
 /// The state a <c>builder debug</c> command works on: a kept failed step (by id or id prefix) or any
 /// step of a recorded build (<c>--step N BUILD</c>), with the snapshot after it and the one before it.
 /// </summary>
-internal sealed record DebugTarget
+public sealed record DebugTarget
 {
     /// <summary>Default environment for a step whose environment was not recorded.</summary>
     public const string DefaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -31,6 +32,9 @@ internal sealed record DebugTarget
 
     public string WorkingDir => Failure is { WorkingDir.Length: > 0 } f ? f.WorkingDir : "/";
 
+    /// <summary>The network a kept failed step's command ran with (<c>debug rerun</c>'s default); none otherwise.</summary>
+    public NetworkMode RecordedNetwork => Enum.TryParse<NetworkMode>(Failure?.Network, out var recorded) ? recorded : NetworkMode.None;
+
     /// <summary>
     /// <paramref name="step"/> null: <paramref name="idOrBuild"/> is a kept failure's id. Otherwise it is a build id
     /// (prefix; the newest build when null) and <paramref name="step"/> the step number <c>builder history</c> shows.
@@ -42,7 +46,7 @@ internal sealed record DebugTarget
         {
             if (string.IsNullOrEmpty(idOrBuild))
             {
-                throw new UsageException("give the id of a kept failed step (see builder debug ls), or --step N [BUILD]");
+                throw new DebugTargetException("give the id of a kept failed step (see builder debug ls), or --step N [BUILD]");
             }
             FailedStepRecord failure;
             try
@@ -91,4 +95,4 @@ internal sealed record DebugTarget
 }
 
 /// <summary>The debug target cannot be found or entered; the message says why.</summary>
-internal sealed class DebugTargetException(string message) : Exception(message);
+public sealed class DebugTargetException(string message) : Exception(message);
