@@ -44,9 +44,10 @@ public static class Program
         }
         var parse = root.Parse(RunCommand.SeparateCommand(args));
         var configuration = new InvocationConfiguration { Output = cli.Out, Error = cli.Error, EnableDefaultExceptionHandler = false };
-        if (parse.CommandResult.Command.Name == "serve")
+        if (parse.CommandResult.Command.Name is "serve" or "build")
         {
-            // serve handles SIGTERM itself: it drains for up to --shutdown-grace, longer than System.CommandLine's 2 s.
+            // serve handles SIGTERM itself: it drains for up to --shutdown-grace, longer than System.CommandLine's 2 s;
+            // build handles SIGINT itself: it exits only after its containers and mounts are gone (BuildInterrupt).
             configuration.ProcessTerminationTimeout = null;
         }
         try

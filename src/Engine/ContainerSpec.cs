@@ -36,6 +36,13 @@ public sealed record ContainerSpec
 
     public bool ReadOnlyRootFs { get; init; }
 
+    /// <summary>
+    /// RUN --security=insecure (BuildKit's insecure mode): every capability the engine holds, for
+    /// any user; /proc and /sys neither masked nor read-only; BuildKit's extra devices (fuse, kvm,
+    /// net/tun, kmsg, loop). The namespaces stay: it is a sandbox without its walls, not the host.
+    /// </summary>
+    public bool Privileged { get; init; }
+
     /// <summary>Extra "name address" lines for /etc/hosts.</summary>
     public IReadOnlyList<string> ExtraHosts { get; init; } = [];
 

@@ -59,8 +59,12 @@ internal static class BuildCommand
             file, tags, buildArgs, target, noCache, noCacheFilter, pull, labels, platform, outputs, progress, quiet,
             iidFile, metadataFile, secrets, buildContexts, network, allow, onFailure, keepFailedFor, context,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction(async (parse, invocationToken) =>
         {
+            // Our own SIGINT/SIGTERM handling (Program turns System.CommandLine's off for build): the build
+            // must finish cleaning up before the process exits, however long that takes.
+            using var interrupt = new BuildInterrupt(cli.Error, invocationToken);
+            var cancellationToken = interrupt.Token;
             var request = new BuildRequestArguments
             {
                 ContextArgument = parse.GetValue(context)!,
@@ -138,7 +142,9 @@ internal static class BuildCommand
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Every running container is killed and every mount of the build is gone by now.
             await renderer.FinishAsync(BuildOutcome.Canceled).ConfigureAwait(false);
+            cli.Error.WriteLine("error: build canceled (interrupted): its running steps were stopped and nothing of them was kept");
             return ExitCodes.Interrupted;
         }
     }

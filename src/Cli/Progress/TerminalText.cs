@@ -4,9 +4,9 @@ namespace Builder.Cli.Progress;
 
 /// <summary>
 /// Makes process output safe to show inside our own screen: escape sequences (colors, cursor
-/// moves) and other control characters are dropped, tabs become spaces, and of text overwritten
-/// after a carriage return only the last shown remains, so one output line stays one screen line
-/// and cannot redraw the terminal.
+/// moves) and other control characters are dropped, tabs become spaces, and text overwritten
+/// after a carriage return shows as a terminal would show it, so one output line stays one
+/// screen line and cannot redraw the terminal.
 /// </summary>
 internal static class TerminalText
 {
@@ -15,10 +15,9 @@ internal static class TerminalText
         ArgumentNullException.ThrowIfNull(text);
         if (text.Contains('\r'))
         {
-            // A carriage return inside a line overwrites it on a terminal (progress bars):
-            // keep what was shown last.
-            var shown = text.TrimEnd('\r');
-            text = shown[(shown.LastIndexOf('\r') + 1)..];
+            // A carriage return inside a line overwrites it on a terminal (progress bars): keep
+            // what a terminal shows, as the step log's last lines do (Solver.Logs.TerminalLine).
+            text = Builder.Solver.Logs.TerminalLine.Render(text);
         }
         if (!NeedsCleaning(text))
         {

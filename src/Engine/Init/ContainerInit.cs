@@ -32,7 +32,7 @@ internal static class ContainerInit
                 Loopback.BringUp();
             }
             var user = UserResolver.Resolve(config.User, ContainerFiles.ReadSmallFile("/etc/passwd"), ContainerFiles.ReadSmallFile("/etc/group"));
-            command = PreparedCommand.Create(config.Args, EnvironmentDefaults.Apply(config.Env, user), user, workingDir, config.Tty);
+            command = PreparedCommand.Create(config.Args, EnvironmentDefaults.Apply(config.Env, user), user, workingDir, config.Tty, config.Privileged);
             reaper = Reaper.BlockSignals();
             // Last, so the NAT's start overlapped everything above.
             nat?.WaitUntilReady();

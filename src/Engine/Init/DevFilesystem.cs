@@ -1,4 +1,5 @@
 using Builder.Engine.Interop;
+using Builder.Engine.Wire;
 
 namespace Builder.Engine.Init;
 
@@ -66,5 +67,24 @@ internal static class DevFilesystem
             MountTargets.Mount(terminal, console, null, LibC.MS_BIND, null);
         }
         return $"{dev}/null";
+    }
+
+    /// <summary>Insecure mode: BuildKit's extra device nodes (fuse, kvm, net/tun, loop...), read-write for root.</summary>
+    public static void AddPrivilegedDevices(string root)
+    {
+        foreach (var device in PrivilegedMode.Devices())
+        {
+            var path = root + device.Path;
+            var parent = Path.GetDirectoryName(path)!;
+            if (!Directory.Exists(parent) && LibC.mkdir(parent, 0x1ED /* 0755 */) != 0)
+            {
+                throw LibC.Fail($"mkdir {parent}");
+            }
+            var type = device.Block ? LibC.S_IFBLK : LibC.S_IFCHR;
+            if (LibC.mknod(path, type | 0x1B0 /* 0660 */, LibC.Makedev(device.Major, device.Minor)) != 0)
+            {
+                throw LibC.Fail($"mknod {path}");
+            }
+        }
     }
 }

@@ -2,7 +2,7 @@ using Builder.Engine.Interop;
 
 namespace Builder.Engine.Init;
 
-/// <summary>/proc of the container's pid namespace with Docker's masked and read-only paths, and /sys read-only.</summary>
+/// <summary>/proc of the container's pid namespace with Docker's masked and read-only paths, and /sys read-only (both whole and writable in insecure mode).</summary>
 internal static class KernelFilesystems
 {
     private const ulong NoSuidDevExec = LibC.MS_NOSUID | LibC.MS_NODEV | LibC.MS_NOEXEC;
@@ -37,11 +37,15 @@ internal static class KernelFilesystems
         Mask(proc, MaskedInProc, devNull);
     }
 
-    public static void MountSys(string root, string devNull)
+    /// <param name="writable">Insecure mode: read-write and nothing masked.</param>
+    public static void MountSys(string root, string devNull, bool writable)
     {
         var target = MountTargets.Directory(root, "/sys");
-        MountTargets.Mount("sysfs", target, "sysfs", NoSuidDevExec | LibC.MS_RDONLY, null);
-        Mask(target, MaskedInSys, devNull);
+        MountTargets.Mount("sysfs", target, "sysfs", NoSuidDevExec | (writable ? 0 : LibC.MS_RDONLY), null);
+        if (!writable)
+        {
+            Mask(target, MaskedInSys, devNull);
+        }
     }
 
     private static void Mask(string directory, string[] names, string devNull)

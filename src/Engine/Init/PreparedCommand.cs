@@ -22,9 +22,11 @@ internal sealed unsafe class PreparedCommand
     private uint* _groups;
     private int _groupCount;
     private bool _tty;
+    private bool _privileged;
     private FailLine _notFound, _notExecutable, _badCwd, _credentials;
 
-    public static PreparedCommand Create(string[] args, string[] env, ResolvedUser user, string workingDir, bool tty)
+    /// <param name="privileged">Insecure mode: the command keeps every capability (see <see cref="PrivilegedMode"/>).</param>
+    public static PreparedCommand Create(string[] args, string[] env, ResolvedUser user, string workingDir, bool tty, bool privileged)
     {
         if (args.Length == 0)
         {
@@ -41,6 +43,7 @@ internal sealed unsafe class PreparedCommand
             _groupCount = user.AdditionalGids.Length,
             _groups = (uint*)NativeMemory.Alloc((nuint)Math.Max(1, user.AdditionalGids.Length), sizeof(uint)),
             _tty = tty,
+            _privileged = privileged,
         };
         for (var i = 0; i < user.AdditionalGids.Length; i++)
         {
@@ -69,7 +72,7 @@ internal sealed unsafe class PreparedCommand
         {
             LibC.ioctl(0, LibC.TIOCSCTTY, 0);
         }
-        if (!DropPrivileges())
+        if (!(_privileged ? KeepAllCapabilities() : DropPrivileges()))
         {
             _credentials.WriteAndExit(125);
         }
@@ -138,6 +141,46 @@ internal sealed unsafe class PreparedCommand
         return LibC.setgroups(_groupCount, _groups) == 0
             && LibC.setresgid(_gid, _gid, _gid) == 0
             && LibC.setresuid(_uid, _uid, _uid) == 0;
+    }
+
+    /// <summary>
+    /// Insecure mode: the bounding set stays whole, and every permitted capability is made
+    /// effective, inheritable and ambient, so the command keeps them all across setresuid and exec
+    /// whatever its uid (BuildKit gives the same sets).
+    /// </summary>
+    private bool KeepAllCapabilities()
+    {
+        if (LibC.prctl(LibC.PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0
+            || LibC.setgroups(_groupCount, _groups) != 0
+            || LibC.setresgid(_gid, _gid, _gid) != 0
+            || LibC.setresuid(_uid, _uid, _uid) != 0)
+        {
+            return false;
+        }
+        var header = new LibC.CapHeader { Version = LibC.LINUX_CAPABILITY_VERSION_3 };
+        var data = stackalloc LibC.CapData[2];
+        if (LibC.capget(&header, data) != 0)
+        {
+            return false;
+        }
+        for (var i = 0; i < 2; i++)
+        {
+            data[i].Effective = data[i].Permitted;
+            data[i].Inheritable = data[i].Permitted;
+        }
+        if (LibC.capset(&header, data) != 0)
+        {
+            return false;
+        }
+        for (var cap = 0; cap < 64; cap++)
+        {
+            var permitted = (data[cap / 32].Permitted & (1u << (cap % 32))) != 0;
+            if (permitted && LibC.prctl(LibC.PR_CAP_AMBIENT, LibC.PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void ResetSignals()

@@ -26,8 +26,17 @@ internal static class RootfsSetup
 
         var proc = KernelFilesystems.MountProc(root);
         var devNull = DevFilesystem.Mount(root, config.Tty);
-        KernelFilesystems.MaskProc(proc, devNull);
-        KernelFilesystems.MountSys(root, devNull);
+        if (config.Privileged)
+        {
+            // Insecure mode: /proc and /sys whole and writable, and BuildKit's extra devices.
+            DevFilesystem.AddPrivilegedDevices(root);
+            KernelFilesystems.MountSys(root, devNull, writable: true);
+        }
+        else
+        {
+            KernelFilesystems.MaskProc(proc, devNull);
+            KernelFilesystems.MountSys(root, devNull, writable: false);
+        }
 
         if (config.EtcFiles.Length > 0)
         {

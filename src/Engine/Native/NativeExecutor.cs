@@ -98,6 +98,7 @@ public sealed class NativeExecutor : IExecutor
         HostNetwork = spec.Network == NetworkMode.Host,
         Nat = nat is null ? null : new NatConfig { Path = nat, AllowHostLoopback = spec.AllowHostLoopback },
         ReadOnlyRootFs = spec.ReadOnlyRootFs,
+        Privileged = spec.Privileged,
         Tty = io.Terminal is not null,
         EtcFiles =
         [

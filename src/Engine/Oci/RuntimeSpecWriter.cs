@@ -6,7 +6,8 @@ namespace Builder.Engine.Oci;
 
 /// <summary>
 /// Writes an OCI runtime-spec config.json with the native executor's semantics: the same
-/// namespaces, mounts, masked and read-only paths, default capabilities and credentials.
+/// namespaces, mounts, masked and read-only paths, default capabilities and credentials, and the
+/// same insecure mode (<see cref="PrivilegedMode"/>).
 /// </summary>
 internal static class RuntimeSpecWriter
 {
@@ -31,7 +32,9 @@ internal static class RuntimeSpecWriter
     public static string Write(Inputs inputs)
     {
         var spec = inputs.Spec;
-        var caps = new JsonArray(DefaultCapabilities.All.Select(c => (JsonNode)c.Name).ToArray());
+        var privileged = spec.Privileged;
+        var caps = new JsonArray((privileged ? PrivilegedMode.Names(PrivilegedMode.CurrentCapabilities()) : DefaultCapabilities.All.Select(c => c.Name))
+            .Select(c => (JsonNode)c).ToArray());
         var process = new JsonObject
         {
             ["terminal"] = inputs.Terminal is not null,
@@ -52,6 +55,13 @@ internal static class RuntimeSpecWriter
             },
             ["noNewPrivileges"] = false,
         };
+        if (privileged)
+        {
+            // As BuildKit's insecure mode: inheritable and ambient too, so a non-root USER keeps them.
+            var sets = (JsonObject)process["capabilities"]!;
+            sets["inheritable"] = caps.DeepClone();
+            sets["ambient"] = caps.DeepClone();
+        }
         if (inputs.Terminal is { } size)
         {
             process["consoleSize"] = new JsonObject { ["height"] = size.Rows, ["width"] = size.Columns };
@@ -64,7 +74,7 @@ internal static class RuntimeSpecWriter
             Mount("/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"),
             Mount("/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
             Mount("/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev"),
-            Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro"),
+            Mount("/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", privileged ? "rw" : "ro"),
         };
         foreach (var (containerPath, source) in inputs.EtcFiles)
         {
@@ -92,14 +102,32 @@ internal static class RuntimeSpecWriter
         var linux = new JsonObject
         {
             ["namespaces"] = namespaces,
-            ["maskedPaths"] = new JsonArray(MaskedPaths.Select(p => (JsonNode)p).ToArray()),
-            ["readonlyPaths"] = new JsonArray(ReadonlyPaths.Select(p => (JsonNode)p).ToArray()),
+            ["maskedPaths"] = new JsonArray((privileged ? [] : MaskedPaths).Select(p => (JsonNode)p).ToArray()),
+            ["readonlyPaths"] = new JsonArray((privileged ? [] : ReadonlyPaths).Select(p => (JsonNode)p).ToArray()),
             ["resources"] = new JsonObject
             {
-                // Device cgroup: deny all, then what /dev holds (the runtime adds its defaults too).
-                ["devices"] = new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
+                // Device cgroup: deny all, then what /dev holds (the runtime adds its defaults
+                // too); insecure mode allows every character and block device, as BuildKit does.
+                ["devices"] = privileged
+                    ? new JsonArray(
+                        new JsonObject { ["allow"] = true, ["type"] = "c", ["access"] = "rwm" },
+                        new JsonObject { ["allow"] = true, ["type"] = "b", ["access"] = "rwm" })
+                    : new JsonArray(new JsonObject { ["allow"] = false, ["access"] = "rwm" }),
             },
         };
+        if (privileged)
+        {
+            linux["devices"] = new JsonArray(PrivilegedMode.Devices().Select(d => (JsonNode)new JsonObject
+            {
+                ["path"] = d.Path,
+                ["type"] = d.Block ? "b" : "c",
+                ["major"] = d.Major,
+                ["minor"] = d.Minor,
+                ["fileMode"] = 0x1B0, // 0660
+                ["uid"] = 0,
+                ["gid"] = 0,
+            }).ToArray());
+        }
         if (inputs.CgroupsPath is not null)
         {
             linux["cgroupsPath"] = inputs.CgroupsPath;

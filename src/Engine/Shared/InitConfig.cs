@@ -18,6 +18,8 @@ internal sealed class InitConfig
     /// <summary>Network mode "default": the user-mode NAT to connect the new network namespace to; null for "none" and "host".</summary>
     public NatConfig? Nat { get; set; }
     public bool ReadOnlyRootFs { get; set; }
+    /// <summary>See <see cref="PrivilegedMode"/>.</summary>
+    public bool Privileged { get; set; }
     public bool Tty { get; set; }
     /// <summary>Per-container /etc/hosts, /etc/resolv.conf, /etc/hostname (with <see cref="InitMount.Content"/>), bound read-only.</summary>
     public InitMount[] EtcFiles { get; set; } = [];

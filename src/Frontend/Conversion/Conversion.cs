@@ -233,17 +233,15 @@ internal sealed partial class Conversion
         await InitializeBaseAsync(stage).ConfigureAwait(false);
 
         var triggers = TakeTriggers(stage);
-        stage.TriggerCount = triggers.Count;
+        stage.StepTotal += triggers.Count;
         stage.InTrigger = true;
         foreach (var instruction in triggers)
         {
-            stage.Step++;
             await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
         }
         stage.InTrigger = false;
         foreach (var instruction in stage.Instructions)
         {
-            stage.Step++;
             await DispatchInstructionAsync(stage, instruction).ConfigureAwait(false);
         }
         stage.Status = DispatchStatus.Done;
@@ -251,18 +249,19 @@ internal sealed partial class Conversion
 
     private async Task InitializeBaseAsync(Stage stage)
     {
-        stage.Step = 1;
         var node = stage.From.Node;
-        var description = Describe(stage, node, $"FROM {stage.BaseName}");
+        var baseStage = _stages.FirstOrDefault(s => s.Index < stage.Index && string.Equals(s.Name, stage.BaseName, StringComparison.OrdinalIgnoreCase));
+        var fromIsStep = baseStage is null && !string.Equals(stage.BaseName, "scratch", StringComparison.OrdinalIgnoreCase);
+        stage.StepTotal = (fromIsStep ? 1 : 0) + stage.Instructions.Count(i => i is RunInstruction or CopyInstruction or WorkdirInstruction);
         if (_options.NamedContexts.ContainsKey(stage.BaseName))
         {
+            var description = Describe(stage, node, $"FROM {stage.BaseName}");
             var (vertex, config) = await NamedContextAsync(stage.BaseName, stage.Platform, node).ConfigureAwait(false);
             stage.Vertex = vertex?.WithDescription(description);
             stage.Load(config ?? EmptyImage(stage.Platform));
             stage.BaseResolved = config is not null;
             return;
         }
-        var baseStage = _stages.FirstOrDefault(s => s.Index < stage.Index && string.Equals(s.Name, stage.BaseName, StringComparison.OrdinalIgnoreCase));
         if (baseStage is not null)
         {
             await DispatchAsync(baseStage).ConfigureAwait(false);
@@ -438,11 +437,34 @@ internal sealed partial class Conversion
         var ignoreCache = _options.NoCache
             || (stage.Name is not null && _options.NoCacheFilter.Contains(stage.Name))
             || _options.NoCacheFilter.Contains(stage.Index.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return new VertexDescription($"[{stage.DisplayName} {stage.Step}/{stage.StepCount}] {shown}", stage.DisplayName, node.StartLine, node.EndLine)
+        return new VertexDescription(NumberedStep(stage, shown), stage.DisplayName, node.StartLine, node.EndLine)
         {
             IgnoreCache = ignoreCache,
         };
     }
+
+    /// <summary>
+    /// BuildKit's step name: <c>[stage n/total] text</c>, the stage left out when the Dockerfile
+    /// has a single stage and copies from no image, and n padded to the width of total
+    /// (<c>[ 1/12]</c>). Each call takes the stage's next number.
+    /// </summary>
+    private string NumberedStep(Stage stage, string shown)
+    {
+        if (stage.StepTotal == 0)
+        {
+            return shown;
+        }
+        stage.StepIndex++;
+        var total = stage.StepTotal.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var index = stage.StepIndex.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(total.Length);
+        var label = _stages.Count == 1 && !CopiesFromAnImage(_stages[0]) ? "" : stage.DisplayName + " ";
+        return $"[{label}{index}/{total}] {shown}";
+    }
+
+    /// <summary>Whether a COPY --from names an image: BuildKit then counts it as a second stage.</summary>
+    private static bool CopiesFromAnImage(Stage stage) =>
+        stage.Instructions.OfType<CopyInstruction>().Any(c => c.From is { } from && !int.TryParse(from, out _)
+            && !string.Equals(from, stage.Name, StringComparison.OrdinalIgnoreCase));
 
     private static string OneLine(string text)
     {

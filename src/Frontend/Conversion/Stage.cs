@@ -86,13 +86,17 @@ internal sealed class Stage
     /// <summary>Whether the instructions being converted are the base image's ONBUILD triggers.</summary>
     public bool InTrigger { get; set; }
 
-    /// <summary>1-based number of the step being converted, for progress names.</summary>
-    public int Step { get; set; }
+    /// <summary>How many numbered steps the stage has named so far (see <see cref="StepTotal"/>).</summary>
+    public int StepIndex { get; set; }
 
-    /// <summary>How many ONBUILD triggers of the base run first (they count as steps, as in BuildKit).</summary>
-    public int TriggerCount { get; set; }
-
-    public int StepCount => Instructions.Count + TriggerCount + 1;
+    /// <summary>
+    /// The "total" of BuildKit's <c>[stage n/total]</c>: 1 for a FROM of an image (not scratch,
+    /// not another stage), one per RUN, COPY, ADD and WORKDIR of the stage, and one per ONBUILD
+    /// trigger of its base, whatever the trigger's instruction (counted after the FROM is named,
+    /// as BuildKit does). Only FROM of an image, RUN, COPY, ADD and WORKDIR other than "/" take a
+    /// number, so a stage with <c>WORKDIR /</c> ends below its total, as in BuildKit.
+    /// </summary>
+    public int StepTotal { get; set; }
 }
 
 internal enum DispatchStatus

@@ -18,11 +18,10 @@ internal static class ExecRunner
     public static async Task<string> RunAsync(StepContext step, ExecOp op, CancellationToken cancellationToken)
     {
         var network = EffectiveNetwork(step, op);
-        if (op.Security == SecurityMode.Insecure)
+        if (op.Security == SecurityMode.Insecure && !step.Options.AllowInsecure)
         {
-            throw new StepFailedException(step.Vertex.Description.Name, step.Failure(step.Options.AllowInsecure
-                ? "RUN --security=insecure is not supported by this engine yet"
-                : "RUN --security=insecure needs the security.insecure entitlement: build with --allow security.insecure"));
+            throw new StepFailedException(step.Vertex.Description.Name,
+                step.Failure("RUN --security=insecure needs the security.insecure entitlement: build with --allow security.insecure"));
         }
         var rootMount = op.Mounts.FirstOrDefault(m => m.Target == "/") ?? new Mount("/");
         var parent = rootMount.Input >= 0 ? step.Inputs[rootMount.Input] : null;
@@ -54,6 +53,7 @@ internal static class ExecRunner
             User = op.User,
             Network = network,
             Mounts = mounts,
+            Privileged = op.Security == SecurityMode.Insecure,
         };
         ContainerExit exit;
         using (var log = step.OpenLog())

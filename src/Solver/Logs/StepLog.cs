@@ -4,7 +4,8 @@ namespace Builder.Solver.Logs;
 
 /// <summary>
 /// The full output of one step, written to a file as it arrives (never clipped), with the last
-/// lines kept in memory for the failure report.
+/// lines kept in memory for the failure report as a terminal would show them (see
+/// <see cref="TerminalLine"/>: a progress bar redrawing its line with '\r' is one line, its last state).
 /// </summary>
 public sealed class StepLog : Stream
 {
@@ -12,7 +13,10 @@ public sealed class StepLog : Stream
     private readonly FileStream _file;
     private readonly Action<ReadOnlyMemory<byte>> _onData;
     private readonly LinkedList<string> _tail = new();
-    private readonly StringBuilder _partial = new();
+    private readonly TerminalLine _partial = new();
+    // Chunks may split a UTF-8 character: the decoder keeps the first bytes until the rest come.
+    private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
+    private char[] _chars = new char[4096];
     private readonly Lock _lock = new();
 
     public StepLog(string path, Action<ReadOnlyMemory<byte>> onData)
@@ -33,7 +37,7 @@ public sealed class StepLog : Stream
         lock (_lock)
         {
             var lines = _tail.ToList();
-            if (_partial.Length > 0)
+            if (!_partial.IsEmpty)
             {
                 lines.Add(_partial.ToString());
             }
@@ -53,20 +57,26 @@ public sealed class StepLog : Stream
         lock (_lock)
         {
             _file.Write(copy);
-            foreach (var ch in Encoding.UTF8.GetString(copy))
+            var needed = _decoder.GetCharCount(copy, flush: false);
+            if (needed > _chars.Length)
+            {
+                _chars = new char[needed];
+            }
+            var count = _decoder.GetChars(copy, _chars, flush: false);
+            foreach (var ch in _chars.AsSpan(0, count))
             {
                 if (ch == '\n')
                 {
-                    _tail.AddLast(_partial.ToString().TrimEnd('\r'));
+                    _tail.AddLast(_partial.ToString());
                     _partial.Clear();
                     if (_tail.Count > TailLines)
                     {
                         _tail.RemoveFirst();
                     }
                 }
-                else if (_partial.Length < 4096)
+                else
                 {
-                    _partial.Append(ch);
+                    _partial.Write(ch);
                 }
             }
         }

@@ -154,8 +154,8 @@ public sealed class MultiStageTests
         var resolver = new FakeResolver { OnBuild = ["RUN echo from-image-trigger"] };
         var result = Convert("FROM busybox\nRUN echo mine\n", new ConvertOptions { ImageResolver = resolver });
         var names = result.Vertices().Select(v => v.Description.Name).ToList();
-        Assert.Contains("[stage-0 2/3] ONBUILD RUN echo from-image-trigger", names);
-        Assert.Contains("[stage-0 3/3] RUN echo mine", names);
+        Assert.Contains("[2/3] ONBUILD RUN echo from-image-trigger", names);
+        Assert.Contains("[3/3] RUN echo mine", names);
         Assert.Equal(
             ["RUN /bin/sh -c echo from-image-trigger # buildkit", "RUN /bin/sh -c echo mine # buildkit"],
             result.Image.History.Select(h => h.CreatedBy));
