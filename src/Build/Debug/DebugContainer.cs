@@ -19,6 +19,9 @@ public sealed record DebugShellOptions
 
     public NetworkMode Network { get; init; } = NetworkMode.None;
 
+    /// <summary>Run as <c>RUN --security=insecure</c> does (<see cref="ContainerSpec.Privileged"/>); the caller checks the entitlement.</summary>
+    public bool Privileged { get; init; }
+
     /// <summary>Save the changes as this image in the store; null discards them.</summary>
     public ImageReference? Commit { get; init; }
 
@@ -75,6 +78,7 @@ public sealed class DebugContainer : IDisposable
                 User = target.User,
                 WorkingDir = target.WorkingDir,
                 Network = options.Network,
+                Privileged = options.Privileged,
                 Mounts = mounts,
             });
         }

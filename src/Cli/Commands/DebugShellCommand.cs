@@ -24,7 +24,7 @@ internal static class DebugShellCommand
         var before = new Option<bool>("--before") { Description = "Enter the state before the step ran" };
         var program = new Option<string?>("--cmd") { Description = "Program to run instead of /bin/sh (arguments separated by spaces)" };
         var network = new Option<string?>("--network") { Description = "none (the default: loopback only), default (outbound through the user-mode NAT) or host" };
-        var security = new Option<string?>("--security") { Description = "sandbox (the default) or insecure (needs entitlement security.insecure on a server)" };
+        var security = new Option<string?>("--security") { Description = "sandbox (the default) or insecure: every capability, /proc and /sys unmasked, as RUN --security=insecure (on a server, needs entitlement security.insecure)" };
         var commit = new Option<string?>("--commit") { Description = "Save the container's changes as image NAME:TAG in the store (the server's with --host; discarded otherwise)" };
         var secrets = new Option<string[]>("--secret") { Description = "Mount a secret at /run/secrets/ID: id=X,src=FILE or id=X,env=VAR (secrets are never kept)", AllowMultipleArgumentsPerToken = false };
         var shell = new Command("shell", "Start a shell in the state of a failed (or any) step") { before, program, network, security, commit, secrets };
@@ -59,10 +59,8 @@ internal static class DebugShellCommand
                         }, cancellationToken).ConfigureAwait(false);
                 }
             }
-            if (securityText == "insecure")
-            {
-                throw new UsageException("--security insecure is not supported by this engine yet (as for RUN --security=insecure)");
-            }
+            // Locally the caller is the operator: asking is allowing, as with `builder run`.
+            options = options with { Privileged = securityText == "insecure" };
             using var store = StoreSession.Open(parse);
             return await DebugShell.RunAsync(cli, store.Images, target.Resolve(store, parse), options, cancellationToken).ConfigureAwait(false);
         }));

@@ -102,6 +102,7 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
                 Before = start.Before,
                 Command = request.Command,
                 Network = network,
+                Privileged = request.Privileged,
                 Commit = request.Commit,
                 SecretIds = request.Secrets.Keys.ToArray(),
                 Secrets = new GivenSecrets(request.Secrets),

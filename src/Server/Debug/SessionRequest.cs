@@ -24,6 +24,9 @@ internal sealed record SessionRequest
 
     public ImageReference? Commit { get; init; }
 
+    /// <summary><c>--security insecure</c>, already checked against the server's entitlements.</summary>
+    public bool Privileged { get; init; }
+
     public TerminalSize? Terminal { get; init; }
 
     public IReadOnlyDictionary<string, byte[]> Secrets { get; init; } = new Dictionary<string, byte[]>();
@@ -101,7 +104,6 @@ internal sealed record SessionRequest
                 throw new RpcException(new Status(StatusCode.PermissionDenied,
                     "--security insecure needs entitlement security.insecure, which this server does not allow (its operator must start it with `builder serve --allow security.insecure`)"));
             }
-            throw new RpcException(new Status(StatusCode.Unimplemented, "--security insecure is not supported by this engine yet (as for RUN --security=insecure)"));
         }
         return new SessionRequest
         {
@@ -109,6 +111,7 @@ internal sealed record SessionRequest
             Command = start.Command.Count > 0 ? start.Command.ToArray() : ["/bin/sh"],
             Network = network,
             Commit = commit,
+            Privileged = insecure,
             Terminal = terminal,
             Secrets = secrets,
         };

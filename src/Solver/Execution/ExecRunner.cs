@@ -171,7 +171,7 @@ internal static class ExecRunner
                         return null; // env= alone: no file, as BuildKit does unless a target is named
                     }
                 }
-                var file = Path.Combine(workspace.NewFolder("secret-" + Guid.NewGuid().ToString("N")[..8]), "value");
+                var file = Path.Combine(workspace.NewSecretFolder(), "value");
                 await using (var stream = new FileStream(file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite }))
                 {
                     await stream.WriteAsync(value, cancellationToken).ConfigureAwait(false);

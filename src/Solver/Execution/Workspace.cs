@@ -24,19 +24,23 @@ internal sealed class Workspace : IDisposable
     /// <summary>This step's private folder under tmp/.</summary>
     public string Directory { get; }
 
-    /// <summary>
-    /// A new empty folder inside the workspace. A folder for a secret (named <c>secret-*</c>) is a small tmpfs of
-    /// its own, so a secret's value lives in memory only and is gone when the step ends.
-    /// </summary>
+    /// <summary>A new empty folder inside the workspace.</summary>
     public string NewFolder(string name)
     {
         var path = Path.Combine(Directory, name);
         System.IO.Directory.CreateDirectory(path);
-        if (name.StartsWith("secret-", StringComparison.Ordinal))
-        {
-            var tree = MountedTree.Mount([new MountSpec("tmpfs", "tmpfs", [$"size={SecretFolderSize}", "mode=0700"])], path);
-            _undo.Push(tree.Dispose);
-        }
+        return path;
+    }
+
+    /// <summary>
+    /// A new empty folder for one secret's value: a small tmpfs of its own (mode 0700), so the value lives in
+    /// memory only, never on the data root's disk, and is gone when the step ends.
+    /// </summary>
+    public string NewSecretFolder()
+    {
+        var path = NewFolder("secret-" + Guid.NewGuid().ToString("N")[..8]);
+        var tree = MountedTree.Mount([new MountSpec("tmpfs", "tmpfs", [$"size={SecretFolderSize}", "mode=0700"])], path);
+        _undo.Push(tree.Dispose);
         return path;
     }
 

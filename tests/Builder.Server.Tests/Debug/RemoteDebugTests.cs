@@ -258,6 +258,30 @@ public sealed class RemoteDebugTests
     }
 
     [Fact]
+    public async Task SecurityInsecure_RunsPrivileged_WhenTheServerAllowsIt()
+    {
+        await using var session = await RemoteDebugSession.StartAsync("security.insecure");
+        var id = await session.BuildFailingAsync();
+
+        // Privileged: the capability sets are the engine's own (the server runs as root) and mounting works.
+        // (--cmd splits on spaces, so each check is one plain command.)
+        var insecureCaps = await session.RunAsync("debug", "shell", id, "--security", "insecure", "--cmd", "cat /proc/self/status");
+        var insecureMount = await session.RunAsync("debug", "shell", id, "--security", "insecure", "--cmd", "mount -t tmpfs none /work");
+        var sandboxCaps = await session.RunAsync("debug", "shell", id, "--cmd", "cat /proc/self/status");
+        var sandboxMount = await session.RunAsync("debug", "shell", id, "--cmd", "mount -t tmpfs none /work");
+
+        Assert.Equal(0, insecureCaps.ExitCode);
+        Assert.Equal(Effective(File.ReadAllText("/proc/self/status")), Effective(insecureCaps.Out));
+        Assert.Equal(0, insecureMount.ExitCode);
+        Assert.Equal(0, sandboxCaps.ExitCode);
+        Assert.NotEqual(Effective(File.ReadAllText("/proc/self/status")), Effective(sandboxCaps.Out));
+        Assert.NotEqual(0, sandboxMount.ExitCode);
+
+        static string Effective(string status) =>
+            status.Split('\n').Single(l => l.StartsWith("CapEff:", StringComparison.Ordinal))["CapEff:".Length..].Trim();
+    }
+
+    [Fact]
     public async Task UnknownId_IsTheLocalCommandsErrorLine()
     {
         await using var session = await RemoteDebugSession.StartAsync();
