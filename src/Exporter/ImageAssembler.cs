@@ -81,10 +81,8 @@ public sealed class ImageAssembler
             Layers = layers.Select(l => new Descriptor(l.MediaType, l.Digest, l.Size)).ToArray(),
             Annotations = options.Annotations is { Count: > 0 } a ? a : null,
         };
-        if (!options.OciMediaTypes)
-        {
-            manifest = manifest.ConvertTo(ManifestFormat.Docker);
-        }
+        // One media type family throughout: a kept base blob may have been pulled with Docker's layer types.
+        manifest = manifest.ConvertTo(options.OciMediaTypes ? ManifestFormat.Oci : ManifestFormat.Docker);
         var bytes = manifest.ToJsonBytes();
         var manifestBlob = Store(bytes, lease);
         var descriptor = new Descriptor(manifest.MediaType ?? MediaTypes.OciManifest, manifestBlob.Digest, manifestBlob.Size);

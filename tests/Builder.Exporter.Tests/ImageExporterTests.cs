@@ -175,4 +175,32 @@ public sealed class ImageExporterTests
         using var inspect = JsonDocument.Parse(Tools.Run($"skopeo inspect docker-archive:{dir}/a.tar"));
         Assert.Equal(3, inspect.RootElement.GetProperty("Layers").GetArrayLength());
     }
+
+    [Fact]
+    public async Task A_base_pulled_with_docker_media_types_is_stored_under_an_oci_manifest_with_oci_layer_types()
+    {
+        Capabilities.RequireRoot();
+        Tools.Require("skopeo");
+        var busybox = await BusyboxImage.ReferenceAsync();
+        var registry = await SharedRegistry.GetAsync();
+        var dockerFormat = $"{registry.Host}/dockerformat/{Guid.NewGuid():N}:1";
+        Tools.Run($"skopeo copy -q --format v2s2 --src-tls-verify=false --dest-tls-verify=false docker://{busybox} docker://{dockerFormat}");
+        using var temp = new TempDataRoot();
+        var store = new ImageStore(temp.Root);
+        using var client = new RegistryClient(new RegistryClientOptions { Credentials = AnonymousCredentials.Instance });
+        var pulled = await new ImagePuller(store, client).PullAsync(ImageReference.Parse(dockerFormat), Platform.Host, Cancel);
+        Assert.Equal(MediaTypes.DockerLayerGzip, store.ReadManifest(pulled).Layers[0].MediaType);
+        TestImages.Layer(temp, "app", pulled.TopSnapshot, d => File.WriteAllText(Path.Combine(d, "etc/app.conf"), "on=1\n"));
+        var baseConfig = store.ReadConfig(pulled);
+        var build = new BuildResult([pulled.TopSnapshot!, "app"], "app", baseConfig with { History = [.. baseConfig.History, new HistoryEntry { CreatedBy = "COPY" }] }, ["example/app:1"]);
+
+        var result = await Exporter(temp).ExportAsync(OutputSpec.Parse("type=image"), build, null, Cancel);
+
+        var manifest = store.ReadManifest(store.Require("example/app:1"));
+        Assert.Equal(MediaTypes.OciManifest, manifest.MediaType);
+        Assert.Equal(MediaTypes.OciConfig, manifest.Config.MediaType);
+        Assert.Equal([MediaTypes.OciLayerGzip, MediaTypes.OciLayerTar], manifest.Layers.Select(l => l.MediaType));
+        Assert.Equal(store.ReadManifest(pulled).Layers[0].Digest, manifest.Layers[0].Digest);
+        Assert.NotNull(result.ManifestDigest);
+    }
 }
