@@ -115,7 +115,7 @@ internal sealed class BuilderService(ServerState state) : Protocol.Builder.Build
         // Credentials come from the client, never from the server's own store.
         using var registry = new RegistryClient(new RegistryClientOptions { InsecureRegistries = state.Options.InsecureRegistries.ToArray(), Credentials = requests });
         var pipeline = new BuildPipeline(state.Images, new ImagePuller(state.Images, registry), registry, state.Solver);
-        var stdout = new OutputDataStream(stream, cancellationToken);
+        var stdout = stream.OpenOutput(cancellationToken);
         try
         {
             var outcome = await pipeline.RunAsync(request with { ContextDirectory = copy.TreePath, Secrets = requests, ContextAvailability = arrival }, stream, stdout, null,

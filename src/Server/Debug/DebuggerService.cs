@@ -5,6 +5,7 @@ using Builder.Engine;
 using Builder.Exporter.Archives;
 using Builder.Exporter.Outputs;
 using Builder.Server.Hosting;
+using Builder.Server.Protocol;
 using Builder.Server.Protocol.Debugging;
 using Builder.Solver;
 using Google.Protobuf;
@@ -108,13 +109,13 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
                 Secrets = new GivenSecrets(request.Secrets),
             }, sessionCancellation.Token).ConfigureAwait(false);
 
-        var output = new SessionOutputQueue(responseStream, callCancellation);
+        var output = new ResponseQueue<SessionOutput>(responseStream, callCancellation);
         var stdin = start.Stdin && !rerun ? new Pipe() : null;
         var io = new ContainerIo
         {
             Stdin = stdin?.Reader.AsStream(),
-            Stdout = new SessionOutputStream(output, stderr: false, callCancellation),
-            Stderr = request.Terminal is null ? new SessionOutputStream(output, stderr: true, callCancellation) : null,
+            Stdout = OutputStream(output, stderr: false, callCancellation),
+            Stderr = request.Terminal is null ? OutputStream(output, stderr: true, callCancellation) : null,
             Terminal = request.Terminal,
         };
         int? killedBy = null;
@@ -215,6 +216,15 @@ internal sealed class DebuggerService(ServerState state) : Protocol.Debugging.De
             }
         }
     }
+
+    /// <summary>The container's stdout or stderr as session messages of up to 256 KiB.</summary>
+    private static MessageWriteStream OutputStream(ResponseQueue<SessionOutput> output, bool stderr, CancellationToken cancellationToken) => new(
+        (piece, token) =>
+        {
+            var data = ByteString.CopyFrom(piece.Span);
+            return output.SendAsync(stderr ? new SessionOutput { Stderr = data } : new SessionOutput { Stdout = data }, token);
+        },
+        256 << 10, cancellationToken);
 
     private static SessionStarted Started(DebugTarget target)
     {

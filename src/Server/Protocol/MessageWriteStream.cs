@@ -1,18 +1,19 @@
-using Builder.Server.Protocol.Debugging;
-using Google.Protobuf;
+namespace Builder.Server.Protocol;
 
-namespace Builder.Server.Debug;
-
-/// <summary>The container's stdout or stderr as session messages.</summary>
-internal sealed class SessionOutputStream(SessionOutputQueue queue, bool stderr, CancellationToken cancellationToken) : Stream
+/// <summary>
+/// A write-only stream whose writes become response messages of at most <c>chunkSize</c> bytes each, sent
+/// as they come (nothing is held back, so a container's interactive output is not delayed). Each write
+/// waits until its messages are on the wire.
+/// </summary>
+internal sealed class MessageWriteStream(Func<ReadOnlyMemory<byte>, CancellationToken, Task> send, int chunkSize, CancellationToken cancellationToken) : Stream
 {
-    private const int ChunkSize = 256 << 10;
+    private long _written;
 
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Length => _written;
+    public override long Position { get => _written; set => throw new NotSupportedException(); }
 
     public override void Flush()
     {
@@ -28,10 +29,11 @@ internal sealed class SessionOutputStream(SessionOutputQueue queue, bool stderr,
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken token = default)
     {
-        for (var start = 0; start < buffer.Length; start += ChunkSize)
+        for (var start = 0; start < buffer.Length; start += chunkSize)
         {
-            var data = ByteString.CopyFrom(buffer.Span.Slice(start, Math.Min(ChunkSize, buffer.Length - start)));
-            await queue.SendAsync(stderr ? new SessionOutput { Stderr = data } : new SessionOutput { Stdout = data }, cancellationToken).ConfigureAwait(false);
+            var piece = buffer.Slice(start, Math.Min(chunkSize, buffer.Length - start));
+            await send(piece, cancellationToken).ConfigureAwait(false);
+            _written += piece.Length;
         }
     }
 }
