@@ -1,4 +1,4 @@
-using System.Formats.Tar;
+using Builder.TestSupport;
 
 namespace Builder.Cli.Tests.Debug;
 
@@ -113,8 +113,8 @@ public sealed class DebugCommandTests
         Assert.Equal(0, session.Run("debug", "export", id, "--before", "-o", beforeTar).ExitCode);
         Assert.Equal(0, session.Run("debug", "export", id, "-o", dir).ExitCode);
 
-        var after = await EntriesAsync(afterTar);
-        var before = await EntriesAsync(beforeTar);
+        var after = await TarNames.ReadAsync(afterTar);
+        var before = await TarNames.ReadAsync(beforeTar);
         Assert.Contains("work/base.txt", before);
         Assert.Contains("bin/busybox", before);
         Assert.Equal(["work/partial.txt"], after.Except(before).ToArray());
@@ -295,18 +295,5 @@ public sealed class DebugCommandTests
 
         Assert.Equal(1, shell.ExitCode);
         Assert.Equal("error: no kept failed step has the id zzzz (see builder debug ls; kept states expire, and builder prune removes them)", shell.Error.Trim());
-    }
-
-    private static async Task<HashSet<string>> EntriesAsync(string tar)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        await using var stream = File.OpenRead(tar);
-        await using var reader = new TarReader(stream);
-        while (await reader.GetNextEntryAsync() is { } entry)
-        {
-            names.Add(entry.Name.TrimStart('.', '/').TrimEnd('/'));
-        }
-        names.Remove("");
-        return names;
     }
 }

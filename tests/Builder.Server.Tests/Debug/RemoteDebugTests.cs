@@ -1,5 +1,5 @@
-using System.Formats.Tar;
 using Builder.Cli.Tests.Debug;
+using Builder.TestSupport;
 
 namespace Builder.Server.Tests.Debug;
 
@@ -165,8 +165,8 @@ public sealed class RemoteDebugTests
         Assert.Equal(0, (await session.RunAsync("debug", "export", id, "-o", dir)).ExitCode);
 
         Assert.Contains($"exported failed step {id} to {afterTar}", tar.Error, StringComparison.Ordinal);
-        var after = await EntriesAsync(afterTar);
-        var before = await EntriesAsync(beforeTar);
+        var after = await TarNames.ReadAsync(afterTar);
+        var before = await TarNames.ReadAsync(beforeTar);
         Assert.Contains("work/base.txt", before);
         Assert.Contains("bin/busybox", before);
         Assert.Equal(["work/partial.txt"], after.Except(before).ToArray());
@@ -316,17 +316,4 @@ public sealed class RemoteDebugTests
     /// <summary>The interface names of a /proc/net/dev (two header lines, then NAME: counters).</summary>
     private static string[] Interfaces(string procNetDev) => procNetDev.Split('\n', StringSplitOptions.RemoveEmptyEntries)
         .Skip(2).Select(line => line.Split(':')[0].Trim()).Order(StringComparer.Ordinal).ToArray();
-
-    private static async Task<HashSet<string>> EntriesAsync(string tar)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        await using var stream = File.OpenRead(tar);
-        await using var reader = new TarReader(stream);
-        while (await reader.GetNextEntryAsync() is { } entry)
-        {
-            names.Add(entry.Name.TrimStart('.', '/').TrimEnd('/'));
-        }
-        names.Remove("");
-        return names;
-    }
 }
