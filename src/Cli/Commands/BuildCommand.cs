@@ -138,7 +138,7 @@ internal static class BuildCommand
         catch (StepFailedException e)
         {
             await renderer.FinishAsync(BuildOutcome.Failed(e.Failure, e.VertexName)).ConfigureAwait(false);
-            return await request.OnFailure.AfterFailureAsync(cli, store, e.Failure, request.Tags, cancellationToken).ConfigureAwait(false);
+            return await request.OnFailure.AfterFailureAsync(cli, store, e.Failure, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

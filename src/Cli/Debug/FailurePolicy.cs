@@ -2,7 +2,6 @@ using System.Globalization;
 using Builder.Build.Debug;
 using Builder.Cli.Store;
 using Builder.Solver.Failures;
-using Builder.Solver.History;
 using Builder.Solver.Progress;
 
 namespace Builder.Cli.Debug;
@@ -69,18 +68,11 @@ internal sealed record FailurePolicy(FailureMode Mode, TimeSpan KeepFor)
     }
 
     /// <summary>After a failed build: with <see cref="FailureMode.Shell"/>, the shell in the kept state; returns the build's exit code.</summary>
-    /// <param name="tags">The -t names, recorded with the failed build so <c>builder debug ls</c> can show them.</param>
-    public async Task<int> AfterFailureAsync(CliContext cli, StoreSession store, StepFailure failure, IReadOnlyList<string> tags, CancellationToken cancellationToken)
+    public async Task<int> AfterFailureAsync(CliContext cli, StoreSession store, StepFailure failure, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cli);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(failure);
-        ArgumentNullException.ThrowIfNull(tags);
-        if (failure.KeptStateId is { } kept && tags.Count > 0)
-        {
-            var names = tags.Select(t => Oci.References.ImageReference.TryParse(t, out var name, out _) ? name.ToString() : t).ToList();
-            new BuildHistory(store.Root).Finish(new FailedSteps(store.Root).Find(kept).BuildId, "failed", names);
-        }
         if (Mode != FailureMode.Shell || failure.KeptStateId is not { } id)
         {
             return ExitCodes.Failure;
