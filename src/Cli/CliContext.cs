@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace Builder.Cli;
 
 /// <summary>
@@ -12,8 +14,12 @@ internal sealed record CliContext(TextReader In, TextWriter Out, TextWriter Erro
     /// <summary>Standard output as bytes (flush <see cref="Out"/> before writing here).</summary>
     public Stream StdoutStream => RawOut ?? System.Console.OpenStandardOutput();
 
-    /// <summary>Standard input as bytes.</summary>
-    public Stream StdinStream => RawIn ?? System.Console.OpenStandardInput();
+    /// <summary>
+    /// Standard input as bytes, read straight from descriptor 0. Not Console.OpenStandardInput: on a terminal that
+    /// reads through .NET's line reader, which sets its own terminal modes (ISIG back on) over our raw mode, so a
+    /// Ctrl-C meant for a container's shell would sometimes interrupt this process instead.
+    /// </summary>
+    public Stream StdinStream => RawIn ?? new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
 }
 
 /// <summary>Exit codes shared by every command.</summary>

@@ -35,10 +35,18 @@ public sealed class DebugCommandTests
         using var session = await DebugSession.CreateAsync();
         var id = session.BuildFailing();
 
-        using var pty = new PtyProcess($"{DebugSession.BuilderExecutable()} --root {session.Root} debug shell {id}");
+        var scratch = Path.GetDirectoryName(session.Root)!;
+        var (flag, report) = (Path.Combine(scratch, "probe"), Path.Combine(scratch, "modes"));
+        using var pty = new PtyProcess(PtyProcess.ReportingTerminalModes($"{DebugSession.BuilderExecutable()} --root {session.Root} debug shell {id}", flag, report));
         // The shell echoes what is typed; the arithmetic makes the marker appear only in the command's output.
         await pty.TypeAsync("tty; pwd; cat /work/partial.txt; echo mark-$((6*7))\n");
         await pty.WaitForAsync("mark-42");
+        // Raw mode all the while the shell runs (after stdin has been read): Ctrl-C is a key for the container's
+        // terminal, not a signal for the client, and nothing is echoed twice.
+        var modes = await PtyProcess.TerminalModesAsync(flag, report);
+        Assert.Matches(@"(^|\s)-isig(\s|$)", modes);
+        Assert.Matches(@"(^|\s)-icanon(\s|$)", modes);
+        Assert.Matches(@"(^|\s)-echo(\s|$)", modes);
         await pty.TypeAsync("exit 5\n");
         var code = await pty.ExitAsync();
 

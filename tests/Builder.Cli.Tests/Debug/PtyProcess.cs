@@ -40,6 +40,25 @@ internal sealed class PtyProcess : IDisposable
         });
     }
 
+    /// <summary>
+    /// A command line that runs <paramref name="commandLine"/> on the pty and, once <paramref name="flag"/> exists,
+    /// writes the pty's modes (<c>stty -a</c>) to <paramref name="report"/>: how a test sees what the command did to
+    /// its terminal.
+    /// </summary>
+    public static string ReportingTerminalModes(string commandLine, string flag, string report) =>
+        $"(while [ ! -e {flag} ]; do sleep 0.1; done; stty -a < /dev/tty > {report}.part && mv {report}.part {report}) & exec {commandLine}";
+
+    /// <summary>Creates <paramref name="flag"/> and returns the modes the command started by <see cref="ReportingTerminalModes"/> left.</summary>
+    public static async Task<string> TerminalModesAsync(string flag, string report)
+    {
+        File.WriteAllText(flag, "");
+        for (var i = 0; i < 300 && !File.Exists(report); i++)
+        {
+            await Task.Delay(50);
+        }
+        return File.ReadAllText(report);
+    }
+
     public string Output
     {
         get

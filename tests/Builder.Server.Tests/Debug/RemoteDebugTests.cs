@@ -88,10 +88,13 @@ public sealed class RemoteDebugTests
         await using var session = await RemoteDebugSession.StartAsync();
         var id = await session.BuildFailingAsync();
 
-        using var pty = new PtyProcess(session.CommandLine($"debug shell {id}"));
+        var (flag, report) = (Path.Combine(session.Scratch, "probe"), Path.Combine(session.Scratch, "modes"));
+        using var pty = new PtyProcess(PtyProcess.ReportingTerminalModes(session.CommandLine($"debug shell {id}"), flag, report));
         // A trap proves the shell got SIGINT; the sleep in the foreground is what Ctrl-C interrupts.
         await pty.TypeAsync("trap 'echo got-$((100+2))' INT; echo ready-$((6*7))\n");
         await pty.WaitForAsync("ready-42");
+        // The client's terminal stays raw once stdin is being read, so Ctrl-C travels as a key, not as a signal to the client.
+        Assert.Matches(@"(^|\s)-isig(\s|$)", await PtyProcess.TerminalModesAsync(flag, report));
         await pty.TypeAsync("sleep 30; echo after-$((7*7))\n");
         await Task.Delay(1000, TestContext.Current.CancellationToken);
         await pty.TypeAsync("\u0003");
