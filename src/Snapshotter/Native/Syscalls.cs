@@ -294,6 +294,10 @@ internal static unsafe partial class Syscalls
     [LibraryImport("libc", EntryPoint = "umount2", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Umount2(string target, int flags);
 
+    /// <summary>syncfs(2): writes out the dirty data of the filesystem <paramref name="fd"/> is on (for overlayfs, its upper filesystem).</summary>
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    public static partial int Syncfs(int fd);
+
     [LibraryImport("libc", EntryPoint = "flock", SetLastError = true)]
     public static partial int Flock(int fd, int operation);
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Builder.Engine;
 using Builder.Snapshotter.FileOps;
+using Builder.Snapshotter.Mounts;
 using Builder.Solver.Definition;
 using Builder.Solver.Failures;
 using EngineNetwork = Builder.Engine.NetworkMode;
@@ -58,7 +59,10 @@ internal static class ExecRunner
         ContainerExit exit;
         using (var log = step.OpenLog())
         {
-            exit = await step.Executor.RunAsync(spec, new ContainerIo { Stdout = log, Stderr = log }, cancellationToken).ConfigureAwait(false);
+            await using (Writeback.Start(rootfs))
+            {
+                exit = await step.Executor.RunAsync(spec, new ContainerIo { Stdout = log, Stderr = log }, cancellationToken).ConfigureAwait(false);
+            }
             log.Flush();
             rootTree.Dispose();
             if (!exit.Succeeded)
