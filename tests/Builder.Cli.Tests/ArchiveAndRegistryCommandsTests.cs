@@ -92,6 +92,23 @@ public sealed class ArchiveAndRegistryCommandsTests
     }
 
     [Fact]
+    public async Task Pull_keeps_the_blobs_only_and_the_first_run_unpacks_the_layers()
+    {
+        Capabilities.RequireRoot();
+        var reference = await BusyboxImage.ReferenceAsync();
+        using var cli = new StoreCli();
+
+        Assert.Equal(0, cli.Run("pull", reference).ExitCode);
+        var snapshots = Path.Combine(cli.Root, "snapshots");
+        Assert.False(Directory.Exists(snapshots) && Directory.EnumerateDirectories(snapshots).Any(), "a pull should not unpack");
+
+        var run = cli.RunBinary(null, "run", "--rm", reference, "cat", "/etc/passwd");
+        Assert.True(run.ExitCode == 0, run.Error);
+        Assert.Contains("root:", System.Text.Encoding.UTF8.GetString(run.Stdout), StringComparison.Ordinal);
+        Assert.NotEmpty(Directory.EnumerateDirectories(snapshots));
+    }
+
+    [Fact]
     public async Task An_imported_image_pushed_goes_with_gzip_layers_and_pulls_back_into_another_root()
     {
         Capabilities.RequireRoot();

@@ -52,19 +52,54 @@ public sealed class ImagePullerTests
         Assert.Single(store.List());
 
         // The rootfs is there: a tar of the top snapshot holds bin/busybox and etc/passwd.
-        using var tar = new MemoryStream();
-        await new Outputs.RootfsExporter(temp.Root).WriteTarAsync(first.TopSnapshot, Archives.OutputTarget.ToStream(tar), null, Cancel);
-        tar.Position = 0;
-        var names = new List<string>();
-        using (var reader = new System.Formats.Tar.TarReader(tar))
-        {
-            while (reader.GetNextEntry() is { } entry)
-            {
-                names.Add(entry.Name.TrimStart('.', '/'));
-            }
-        }
+        var names = await TarNamesAsync(temp, first.TopSnapshot);
         Assert.Contains("bin/busybox", names);
         Assert.Contains("etc/passwd", names);
+    }
+
+    [Fact]
+    public async Task A_blobs_only_pull_makes_no_snapshot_until_a_build_needs_the_image_then_unpacks_it_once()
+    {
+        Capabilities.RequireRoot();
+        var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var puller = new ImagePuller(store, client);
+
+        var pulled = await puller.PullAsync(reference, Platform.Host, unpack: false, Cancel);
+
+        Assert.Null(pulled.TopSnapshot);
+        Assert.Empty(temp.Root.Snapshots.Walk(_ => true));
+        var config = store.ReadConfig(pulled);
+        var manifest = store.ReadManifest(pulled);
+        Assert.All(manifest.Layers.Append(manifest.Config), b => Assert.True(temp.Root.Content.Exists(b.Digest)));
+
+        // A build asks for it (no registry request: policy never); concurrent builds share one unpack.
+        var sources = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => puller.GetAsync(reference, Platform.Host, PullPolicy.Never, null, Cancel)));
+        var top = Assert.Single(sources.Select(x => x.TopSnapshot).Distinct());
+        Assert.NotNull(top);
+        Assert.Equal(config.RootFs.DiffIds.Count, temp.Root.Snapshots.Walk(x => x.Key.StartsWith("layers/", StringComparison.Ordinal)).Count());
+        Assert.Equal(top, store.Get(pulled.Manifest.Digest)!.TopSnapshot); // recorded: the next build finds it unpacked
+        Assert.Contains("bin/busybox", await TarNamesAsync(temp, top));
+
+        // A second blobs-only pull leaves the unpacked image as it is.
+        var again = await puller.PullAsync(reference, Platform.Host, unpack: false, Cancel);
+        Assert.Equal(top, again.TopSnapshot);
+    }
+
+    private static async Task<List<string>> TarNamesAsync(TempDataRoot temp, string snapshot)
+    {
+        using var tar = new MemoryStream();
+        await new Outputs.RootfsExporter(temp.Root).WriteTarAsync(snapshot, Archives.OutputTarget.ToStream(tar), null, Cancel);
+        tar.Position = 0;
+        var names = new List<string>();
+        using var reader = new System.Formats.Tar.TarReader(tar);
+        while (reader.GetNextEntry() is { } entry)
+        {
+            names.Add(entry.Name.TrimStart('.', '/'));
+        }
+        return names;
     }
 
     [Fact]

@@ -4,7 +4,10 @@ using Builder.Oci.Image;
 
 namespace Builder.Cli.Commands;
 
-/// <summary><c>builder pull [--platform P] IMAGE</c>: fetches an image (only the blobs not yet stored) into the local store.</summary>
+/// <summary>
+/// <c>builder pull [--platform P] IMAGE</c>: fetches an image (only the blobs not yet stored) into the local store.
+/// The blobs are verified and kept; their layers are unpacked by the first build or run that uses the image.
+/// </summary>
 internal static class PullCommand
 {
     public static Command Create(CliContext cli)
@@ -17,7 +20,7 @@ internal static class PullCommand
             var reference = StoreCommand.ParseReference(result.GetValue(image)!);
             var wanted = result.GetValue(platform) is { } text ? ParsePlatform(text) : Platform.Host;
             using var session = StoreSession.Open(result);
-            var stored = await session.Puller.PullAsync(reference, wanted, cancellationToken).ConfigureAwait(false);
+            var stored = await session.Puller.PullAsync(reference, wanted, unpack: false, cancellationToken).ConfigureAwait(false);
             await cli.Out.WriteLineAsync($"{reference.ToFamiliarString()}: digest {stored.Manifest.Digest}, image id {stored.ShortId}").ConfigureAwait(false);
             return ExitCodes.Success;
         }));

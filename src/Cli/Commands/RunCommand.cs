@@ -91,6 +91,7 @@ internal static class RunCommand
                 environment.Add(e.Contains('=') ? e : $"{e}={Environment.GetEnvironmentVariable(e)}");
             }
 
+            stored = await store.Puller.UnpackedAsync(stored, cancellationToken).ConfigureAwait(false); // `builder pull` stores blobs only
             using var container = SnapshotContainer.Create(store.Root, stored.TopSnapshot, "run");
             var exit = await container.RunAsync(cli, new ContainerSpec
             {

@@ -17,8 +17,11 @@ public sealed class ImagePullException(string message, Exception? innerException
 /// <summary>
 /// Gets images from registries into the local store: resolves the reference for a platform (index → that
 /// platform's manifest), downloads only the blobs the content store lacks (under a lease), applies the layers
-/// as <c>layers/&lt;chainid&gt;</c> snapshots and records the image under its name. Concurrent requests for the
-/// same reference share one pull. A warm pull whose blobs are all present costs one manifest request.
+/// as <c>layers/&lt;chainid&gt;</c> snapshots and records the image under its name. A pull for a build unpacks at
+/// once; <c>builder pull</c> stores the blobs only (as skopeo copy does, and as BuildKit pulls lazily), and the
+/// first build or run that needs the root filesystem unpacks it (<see cref="UnpackedAsync"/>). Concurrent
+/// requests for the same reference share one pull, and for the same image one unpack. A warm pull whose blobs
+/// are all present costs one manifest request.
 /// </summary>
 public sealed class ImagePuller : IImageSource, IDisposable
 {
@@ -31,6 +34,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
     private readonly LayerUnpacker _unpacker;
     private readonly Lazy<RegistryClient> _noRetryClient;
     private readonly ConcurrentDictionary<string, Lazy<Task<StoredImage>>> _pulls = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<StoredImage>>> _unpacks = new(StringComparer.Ordinal);
 
     public ImagePuller(ImageStore store, RegistryClient client)
     {
@@ -70,7 +74,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
             try
             {
                 var fallback = policy == PullPolicy.Default && _store.FindByName(reference) is not null;
-                image = await PullAsync(reference, platform, quickManifest: fallback, cancellationToken).ConfigureAwait(false);
+                image = await PullAsync(reference, platform, quickManifest: fallback, unpack: true, cancellationToken).ConfigureAwait(false);
             }
             catch (ImagePullException e) when (policy == PullPolicy.Default && _store.FindByName(reference) is { } local)
             {
@@ -78,6 +82,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
                 image = local;
             }
         }
+        image = await UnpackedAsync(image, cancellationToken).ConfigureAwait(false); // a local copy may be blobs only
         var config = _store.ReadConfig(image);
         var fetched = before is null || before.Manifest.Digest != image.Manifest.Digest || before.TopSnapshot != image.TopSnapshot;
         return new SourceImage(reference, image.Manifest.Digest.ToString(), config, image.TopSnapshot) { Fetched = fetched };
@@ -89,24 +94,65 @@ public sealed class ImagePuller : IImageSource, IDisposable
     /// registry, repository, tag and cause.
     /// </summary>
     public Task<StoredImage> PullAsync(ImageReference reference, Platform platform, CancellationToken cancellationToken = default) =>
-        PullAsync(reference, platform, quickManifest: false, cancellationToken);
+        PullAsync(reference, platform, unpack: true, cancellationToken);
+
+    /// <summary>
+    /// Pulls as <see cref="PullAsync(ImageReference, Platform, CancellationToken)"/> does; with
+    /// <paramref name="unpack"/> false only the blobs are stored and verified, and the image's layers become
+    /// snapshots when something first needs its root filesystem (<see cref="UnpackedAsync"/>).
+    /// </summary>
+    public Task<StoredImage> PullAsync(ImageReference reference, Platform platform, bool unpack, CancellationToken cancellationToken = default) =>
+        PullAsync(reference, platform, quickManifest: false, unpack, cancellationToken);
+
+    /// <summary>
+    /// <paramref name="image"/> with its layers applied as snapshots (its <see cref="StoredImage.TopSnapshot"/> set),
+    /// applying the ones missing first: an image stored by a blobs-only pull is unpacked by the first build or run
+    /// that uses it. Concurrent callers for one image share one unpack. The blobs must be in the content store.
+    /// </summary>
+    public Task<StoredImage> UnpackedAsync(StoredImage image, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var config = _store.ReadConfig(image);
+        if (config.RootFs.DiffIds.Count == 0 || image.TopSnapshot is not null && _unpacker.IsUnpacked(config))
+        {
+            return Task.FromResult(image);
+        }
+        var key = image.Manifest.Digest.ToString();
+        var lazy = _unpacks.GetOrAdd(key, digest => new Lazy<Task<StoredImage>>(() => Task.Run(() =>
+        {
+            try
+            {
+                using var lease = _root.Gc.CreateLease(TimeSpan.FromHours(6));
+                var manifest = _store.ReadManifest(image);
+                var top = _unpacker.Unpack(manifest, config, lease, CancellationToken.None);
+                return _store.Record(image.Manifest, manifest, config, top, []);
+            }
+            finally
+            {
+                _unpacks.TryRemove(digest, out _);
+            }
+        }, CancellationToken.None)));
+        // Like a pull, the shared unpack is not tied to one caller's token.
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
 
     /// <param name="quickManifest">True asks for the manifest once, without retries (a local copy can stand in).</param>
-    private Task<StoredImage> PullAsync(ImageReference reference, Platform platform, bool quickManifest, CancellationToken cancellationToken)
+    /// <param name="unpack">False stores the blobs only.</param>
+    private Task<StoredImage> PullAsync(ImageReference reference, Platform platform, bool quickManifest, bool unpack, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(platform);
-        var key = reference + "|" + platform + "|" + quickManifest;
-        var lazy = _pulls.GetOrAdd(key, _ => new Lazy<Task<StoredImage>>(() => RunPullAsync(key, reference, platform, quickManifest)));
+        var key = reference + "|" + platform + "|" + quickManifest + "|" + unpack;
+        var lazy = _pulls.GetOrAdd(key, _ => new Lazy<Task<StoredImage>>(() => RunPullAsync(key, reference, platform, quickManifest, unpack)));
         // The shared pull is not tied to one caller's token: another caller may still want it.
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<StoredImage> RunPullAsync(string key, ImageReference reference, Platform platform, bool quickManifest)
+    private async Task<StoredImage> RunPullAsync(string key, ImageReference reference, Platform platform, bool quickManifest, bool unpack)
     {
         try
         {
-            return await PullCoreAsync(reference, platform, quickManifest, CancellationToken.None).ConfigureAwait(false);
+            return await PullCoreAsync(reference, platform, quickManifest, unpack, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not ImagePullException)
         {
@@ -119,7 +165,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
         }
     }
 
-    private async Task<StoredImage> PullCoreAsync(ImageReference reference, Platform platform, bool quickManifest, CancellationToken cancellationToken)
+    private async Task<StoredImage> PullCoreAsync(ImageReference reference, Platform platform, bool quickManifest, bool unpack, CancellationToken cancellationToken)
     {
         var repository = _client.GetRepository(reference);
         var document = await (quickManifest ? _noRetryClient.Value.GetRepository(reference) : repository).Manifests.GetAsync(reference.Digest ?? reference.Tag ?? ImageReference.DefaultTag, cancellationToken).ConfigureAwait(false);
@@ -136,7 +182,7 @@ public sealed class ImagePuller : IImageSource, IDisposable
             ?? throw new InvalidDataException($"{document.Digest} is a {document.MediaType}, not an image manifest");
 
         // Warm path: the image is stored and complete; only the name may be new.
-        if (_store.Get(document.Digest) is { } known && IsComplete(known, manifest))
+        if (_store.Get(document.Digest) is { } known && IsComplete(known, manifest, unpack))
         {
             return _store.Record(known.Manifest, manifest, _store.ReadConfig(known), known.TopSnapshot, [reference]);
         }
@@ -164,13 +210,14 @@ public sealed class ImagePuller : IImageSource, IDisposable
                 }
             })).ConfigureAwait(false);
         }
-        var top = _unpacker.Unpack(manifest, config, lease, cancellationToken);
+        // Blobs only: an image already unpacked keeps its snapshot (the store records a null top as "unchanged").
+        var top = unpack ? _unpacker.Unpack(manifest, config, lease, cancellationToken) : null;
         return _store.Record(document.Descriptor, manifest, config, top, [reference]);
     }
 
-    private bool IsComplete(StoredImage image, ImageManifest manifest) =>
+    private bool IsComplete(StoredImage image, ImageManifest manifest, bool unpacked) =>
         manifest.Layers.Append(manifest.Config).All(b => _root.Content.Exists(b.Digest))
-        && (manifest.Layers.Count == 0 || (image.TopSnapshot is not null && _unpacker.IsUnpacked(_store.ReadConfig(image))));
+        && (!unpacked || manifest.Layers.Count == 0 || (image.TopSnapshot is not null && _unpacker.IsUnpacked(_store.ReadConfig(image))));
 
     private void StoreManifest(ManifestDocument document, Lease lease)
     {

@@ -5,7 +5,10 @@ namespace Builder.Exporter.Store;
 /// <summary>An image in the local store.</summary>
 /// <param name="Manifest">Descriptor of its manifest blob.</param>
 /// <param name="ConfigDigest">Digest of its config blob: the image id, as Docker shows it.</param>
-/// <param name="TopSnapshot">The committed snapshot holding its root filesystem; null for an image without layers.</param>
+/// <param name="TopSnapshot">
+/// The committed snapshot holding its root filesystem; null for an image without layers, and for one stored by a
+/// blobs-only pull that nothing has used yet (<see cref="ImagePuller.UnpackedAsync"/> makes it).
+/// </param>
 /// <param name="Size">Bytes of its config and layer blobs as stored.</param>
 /// <param name="Created">The config's created time (or when it was stored, when the config has none).</param>
 /// <param name="Names">Its names (normalized references), sorted; empty for a dangling image.</param>

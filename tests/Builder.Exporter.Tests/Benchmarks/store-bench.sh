@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Store benchmarks of issue 5 point 6, end to end through the builder CLI (process start included):
-#   pull:  `builder pull` of the Debian base (download, verify, unpack into a snapshot) into a fresh
-#          data root  vs  `skopeo copy docker://… oci:DIR` (download only)
+#   pull:  `builder pull` of the Debian base (download and verify; layers are unpacked on first use) into a
+#          fresh data root  vs  `skopeo copy docker://… oci:DIR` (download only)
+#   first use: `builder run --rm IMAGE true` right after that pull (unpack into snapshots, one container)
+#          vs  `umoci unpack` of skopeo's layout
 #   push:  `builder push` of the pulled image to a fresh repository of another registry
 #          vs  `skopeo copy oci:DIR docker://…` of the same image
 #   docker archive of a ~300 MB one-layer image: `builder save` and `builder build -o type=docker`
@@ -37,20 +39,22 @@ YML
 t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "median %.2f  min %.2f  max %.2f\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[1], a[NR]}'; }
 
-: >"$work/pull.b"; : >"$work/pull.s"; : >"$work/pull.u"; : >"$work/push.b"; : >"$work/push.s"
+: >"$work/pull.b"; : >"$work/pull.s"; : >"$work/unpack.b"; : >"$work/pull.u"; : >"$work/push.b"; : >"$work/push.s"
 for i in $(seq "$runs"); do
   rm -rf "$work/root" "$work/oci" "$work/bundle"
   t "$builder" --root "$work/root" pull "$src" >>"$work/pull.b"
   t skopeo copy -q --src-tls-verify=false "docker://$src" "oci:$work/oci:img" >>"$work/pull.s"
+  t "$builder" --root "$work/root" run --rm "$src" true >>"$work/unpack.b"
   t umoci unpack --image "$work/oci:img" "$work/bundle" >>"$work/pull.u"
   start_registry "ours-$i"
   t "$builder" --root "$work/root" push "$src" "$dst/bench/debian:v1" >>"$work/push.b"
   start_registry "skopeo-$i"
   t skopeo copy -q --dest-tls-verify=false "oci:$work/oci:img" "docker://$dst/bench/debian:v1" >>"$work/push.s"
 done
-echo "pull   builder (download + unpack): $(stats <"$work/pull.b")"
-echo "pull   skopeo (download only):      $(stats <"$work/pull.s")"
-echo "       umoci unpack of that layout: $(stats <"$work/pull.u")"
+echo "pull   builder: $(stats <"$work/pull.b")"
+echo "pull   skopeo:  $(stats <"$work/pull.s")"
+echo "first use: builder run (unpack + container): $(stats <"$work/unpack.b")"
+echo "           umoci unpack of skopeo's layout:  $(stats <"$work/pull.u")"
 echo "push   builder: $(stats <"$work/push.b")"
 echo "push   skopeo:  $(stats <"$work/push.s")"
 
