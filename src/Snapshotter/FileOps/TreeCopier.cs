@@ -15,6 +15,8 @@ internal sealed class TreeCopier
     private readonly CopyOptions _options;
     private readonly RootedDirectory _dest;
     private readonly Dictionary<(ulong Dev, ulong Ino), string> _hardlinks = [];
+    private bool _kernelCopy = true;
+    private byte[]? _buffer;
 
     public TreeCopier(RootedDirectory dest, CopyOptions options)
     {
@@ -134,7 +136,7 @@ internal sealed class TreeCopier
         Errno.Check(Syscalls.Linkat(oldParent.Value, oldName, parent.Value, name, 0), "link", describe);
     }
 
-    private static void CopyFile(DirFd parent, string name, string src, long size, string describe)
+    private void CopyFile(DirFd parent, string name, string src, long size, string describe)
     {
         var fd = Syscalls.Openat(parent.Value, name, Syscalls.OWrOnly | Syscalls.OCreat | Syscalls.OExcl | Syscalls.ONoFollow | Syscalls.OCloExec, 0x180);
         Errno.Check(fd, "create", describe);
@@ -144,21 +146,30 @@ internal sealed class TreeCopier
         using var input = new SafeFileHandle(inFd, ownsHandle: true);
         // In-kernel copy first (no user-space buffer, and a reflink where the filesystem can); a file that
         // grew meanwhile, or a pair of filesystems the kernel cannot copy between, falls back to read/write.
+        // Between two filesystems (a context into an overlay mount) the kernel refuses every file alike, so
+        // after the first EXDEV this copy stops asking.
         long copied = 0;
-        while (copied < size)
+        while (_kernelCopy && copied < size)
         {
             var n = Syscalls.CopyFileRange(inFd, 0, fd, 0, (nuint)(size - copied), 0);
             if (n <= 0)
             {
+                if (n < 0 && Errno.Last == Syscalls.EXDEV)
+                {
+                    _kernelCopy = false;
+                }
                 break;
             }
             copied += n;
         }
-        using var outStream = new FileStream(output, FileAccess.Write, 0);
-        using var inStream = new FileStream(input, FileAccess.Read, 0);
-        outStream.Seek(copied, SeekOrigin.Begin);
-        inStream.Seek(copied, SeekOrigin.Begin);
-        inStream.CopyTo(outStream, 1 << 16);
+        // pread/pwrite from where the kernel stopped: no seeks, one buffer for the whole copy.
+        var buffer = _buffer ??= new byte[1 << 20];
+        int read;
+        while ((read = RandomAccess.Read(input, buffer, copied)) > 0)
+        {
+            RandomAccess.Write(output, buffer.AsSpan(0, read), copied);
+            copied += read;
+        }
     }
 
     internal static void CopyXattrs(string src, string dest)

@@ -47,6 +47,7 @@ internal static unsafe partial class Syscalls
     public const int ELOOP = 40;
     public const int ENODATA = 61;
     public const int ENOTSUP = 95;
+    public const int EXDEV = 18;
     public const int EPERM = 1;
 
     public const ulong MsRdOnly = 1;

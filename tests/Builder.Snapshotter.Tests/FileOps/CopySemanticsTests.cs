@@ -73,6 +73,37 @@ public sealed class CopySemanticsTests : IDisposable
     }
 
     [Fact]
+    public void Files_from_another_filesystem_arrive_whole_when_the_kernel_refuses_to_copy_between_them()
+    {
+        // tmpfs to the data root's disk: copy_file_range answers EXDEV, so the bytes go through our buffer.
+        var shm = Directory.CreateDirectory("/dev/shm/builder-copy-" + Guid.NewGuid().ToString("N")[..8]).FullName;
+        try
+        {
+            var big = new byte[(5 << 20) / 2 + 7]; // more than two buffers' worth, not a multiple of one
+            Random.Shared.NextBytes(big);
+            File.WriteAllBytes(Path.Combine(shm, "big.bin"), big);
+            File.WriteAllBytes(Path.Combine(shm, "empty"), []);
+            for (var i = 0; i < 20; i++)
+            {
+                File.WriteAllText(Path.Combine(shm, $"small-{i}.txt"), new string('x', i * 100));
+            }
+
+            _ops.Copy(new CopyRequest { SourceRoot = shm, Sources = ["."], Destination = "/far/" });
+
+            Assert.Equal(big, File.ReadAllBytes(Path.Combine(_target, "far/big.bin")));
+            Assert.Empty(File.ReadAllBytes(Path.Combine(_target, "far/empty")));
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal(i * 100, File.ReadAllText(Path.Combine(_target, $"far/small-{i}.txt")).Length);
+            }
+        }
+        finally
+        {
+            Directory.Delete(shm, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_directory_source_copies_its_contents()
     {
         Copy("/dst", "dir");
