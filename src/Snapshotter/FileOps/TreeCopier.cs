@@ -16,7 +16,10 @@ internal sealed class TreeCopier
     private readonly RootedDirectory _dest;
     private readonly Dictionary<(ulong Dev, ulong Ino), string> _hardlinks = [];
     private bool _kernelCopy = true;
-    private byte[]? _buffer;
+    private FileCopyWorkers? _workers;
+
+    [ThreadStatic]
+    private static byte[]? t_buffer;
 
     public TreeCopier(RootedDirectory dest, CopyOptions options)
     {
@@ -29,6 +32,7 @@ internal sealed class TreeCopier
     {
         Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, sourcePath, Syscalls.AtSymlinkNoFollow, out var st), "lstat", sourcePath);
         using var parent = _dest.OpenParent(destRelative, out var name, create: true, created: _options.ChownCreated);
+        using var workers = _workers = st.IsDirectory ? FileCopyWorkers.ForThisMachine() : null;
         CopyEntry(parent, name, sourcePath, st, destRelative, excludeBase);
     }
 
@@ -36,6 +40,7 @@ internal sealed class TreeCopier
     public void CopyContents(string sourceDir, string destRelative, string excludeBase)
     {
         using var dir = _dest.MakeDirectories(destRelative, _options.ChownCreated);
+        using var workers = _workers = FileCopyWorkers.ForThisMachine();
         CopyChildren(dir, sourceDir, destRelative, excludeBase);
     }
 
@@ -47,11 +52,29 @@ internal sealed class TreeCopier
             names.Add(e.Name);
         }
         names.Sort(StringComparer.Ordinal);
-        foreach (var name in names)
+        FileCopyWorkers.Batch? files = null;
+        try
         {
-            var src = Path.Combine(sourceDir, name);
-            Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, src, Syscalls.AtSymlinkNoFollow, out var st), "lstat", src);
-            CopyEntry(dir, name, src, st, ContainedPath.Join(destRelative, name), ContainedPath.Join(excludeBase, name));
+            foreach (var name in names)
+            {
+                var src = Path.Combine(sourceDir, name);
+                Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, src, Syscalls.AtSymlinkNoFollow, out var st), "lstat", src);
+                var (dest, exclude) = (ContainedPath.Join(destRelative, name), ContainedPath.Join(excludeBase, name));
+                if (_workers is not null && st.Type == Syscalls.SIfReg && st.Nlink == 1)
+                {
+                    // A file with one link touches nothing shared: it can be copied beside the walk. Hardlinked
+                    // files stay on this thread, so a link is only made to a copy that is complete.
+                    (files ??= _workers.NewBatch()).Add(() => CopyEntry(dir, name, src, st, dest, exclude));
+                }
+                else
+                {
+                    CopyEntry(dir, name, src, st, dest, exclude);
+                }
+            }
+        }
+        finally
+        {
+            files?.Wait(); // before the caller sets this directory's times and closes it
         }
     }
 
@@ -163,7 +186,7 @@ internal sealed class TreeCopier
             copied += n;
         }
         // pread/pwrite from where the kernel stopped: no seeks, one buffer for the whole copy.
-        var buffer = _buffer ??= new byte[1 << 20];
+        var buffer = t_buffer ??= new byte[1 << 20];
         int read;
         while ((read = RandomAccess.Read(input, buffer, copied)) > 0)
         {

@@ -228,6 +228,47 @@ public sealed class CopySemanticsTests : IDisposable
     }
 
     [Fact]
+    public void A_large_tree_copied_on_worker_threads_keeps_every_file_mode_owner_and_directory_time()
+    {
+        // Hundreds of files over several directories: the workers copy them while the walk goes on, and each
+        // directory's mtime is set only after its files are in (a later create would move it).
+        var tree = _temp.NewDir("tree");
+        var when = new DateTime(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
+        for (var d = 0; d < 8; d++)
+        {
+            var dir = Path.Combine(tree, $"d{d}");
+            Directory.CreateDirectory(dir);
+            for (var f = 0; f < 60; f++)
+            {
+                var file = Path.Combine(dir, $"f{f}.txt");
+                File.WriteAllText(file, $"{d}/{f}");
+                File.SetUnixFileMode(file, f % 2 == 0 ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.OtherRead);
+                Errno.Check(Syscalls.Fchownat(Syscalls.AtFdCwd, file, 1000 + f, 2000 + d, Syscalls.AtSymlinkNoFollow), "chown", file);
+            }
+        }
+        Errno.Check(Syscalls.Linkat(Syscalls.AtFdCwd, Path.Combine(tree, "d0/f0.txt"), Syscalls.AtFdCwd, Path.Combine(tree, "d7/link"), 0), "link", "f0");
+        for (var d = 0; d < 8; d++)
+        {
+            Directory.SetLastWriteTimeUtc(Path.Combine(tree, $"d{d}"), when.AddDays(d));
+        }
+        _ops.Copy(new CopyRequest { SourceRoot = tree, Sources = ["."], Destination = "/big/", SourceIsContext = false }); // a stage: owners kept
+
+        for (var d = 0; d < 8; d++)
+        {
+            Assert.Equal(when.AddDays(d), Directory.GetLastWriteTimeUtc(Path.Combine(_target, $"big/d{d}")));
+            for (var f = 0; f < 60; f++)
+            {
+                var rel = $"big/d{d}/f{f}.txt";
+                Assert.Equal($"{d}/{f}", Read(rel));
+                var st = Stat(rel);
+                Assert.Equal(f % 2 == 0 ? 0x180u : 0x144u, st.Permissions);
+                Assert.Equal((1000u + (uint)f, 2000u + (uint)d), (st.Uid, st.Gid));
+            }
+        }
+        Assert.Equal(Stat("big/d0/f0.txt").Inode, Stat("big/d7/link").Inode);
+    }
+
+    [Fact]
     public void Writes_through_a_destination_symlink_stay_inside_the_root()
     {
         var host = _temp.NewDir("hostdir");
