@@ -19,7 +19,20 @@ internal sealed record CliContext(TextReader In, TextWriter Out, TextWriter Erro
     /// reads through .NET's line reader, which sets its own terminal modes (ISIG back on) over our raw mode, so a
     /// Ctrl-C meant for a container's shell would sometimes interrupt this process instead.
     /// </summary>
-    public Stream StdinStream => RawIn ?? new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+    public Stream StdinStream => RawIn ?? OpenStdin();
+
+    /// <summary>Descriptor 0 as a stream; an empty one when the process was started with stdin closed.</summary>
+    private static Stream OpenStdin()
+    {
+        try
+        {
+            return new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return Stream.Null;
+        }
+    }
 }
 
 /// <summary>Exit codes shared by every command.</summary>
