@@ -88,6 +88,26 @@ public sealed class ImagePullerTests
         Assert.Equal(top, again.TopSnapshot);
     }
 
+    [Fact]
+    public async Task A_blobs_only_image_whose_layer_was_damaged_on_disk_fails_its_first_build_with_the_image_named()
+    {
+        Capabilities.RequireRoot();
+        var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
+        using var temp = new TempDataRoot();
+        using var client = NewClient();
+        var store = new ImageStore(temp.Root);
+        var puller = new ImagePuller(store, client);
+        var pulled = await puller.PullAsync(reference, Platform.Host, unpack: false, Cancel);
+        var layer = store.ReadManifest(pulled).Layers[0].Digest;
+        var path = Path.Combine(temp.Root.Path, "content", "blobs", "sha256", layer.Hex);
+        File.WriteAllBytes(path, new byte[File.ReadAllBytes(path).Length]); // same size, zeros
+
+        var e = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(reference, Platform.Host, PullPolicy.Never, null, Cancel));
+
+        Assert.StartsWith($"cannot unpack image {reference} ({pulled.Manifest.Digest}): ", e.Message, StringComparison.Ordinal);
+        Assert.Empty(temp.Root.Snapshots.Walk(s => s.Key.StartsWith("layers/", StringComparison.Ordinal)));
+    }
+
     private static async Task<List<string>> TarNamesAsync(TempDataRoot temp, string snapshot)
     {
         using var tar = new MemoryStream();

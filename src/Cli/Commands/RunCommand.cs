@@ -67,8 +67,9 @@ internal static class RunCommand
             try
             {
                 stored = store.Images.Require(parse.GetValue(image)!);
+                stored = await store.Puller.UnpackedAsync(stored, cancellationToken).ConfigureAwait(false); // `builder pull` stores blobs only
             }
-            catch (ImageNotFoundException e)
+            catch (Exception e) when (e is ImageNotFoundException or ImagePullException)
             {
                 cli.Error.WriteLine($"error: {e.Message}");
                 return ExitCodes.Failure;
@@ -91,7 +92,6 @@ internal static class RunCommand
                 environment.Add(e.Contains('=') ? e : $"{e}={Environment.GetEnvironmentVariable(e)}");
             }
 
-            stored = await store.Puller.UnpackedAsync(stored, cancellationToken).ConfigureAwait(false); // `builder pull` stores blobs only
             using var container = SnapshotContainer.Create(store.Root, stored.TopSnapshot, "run");
             var exit = await container.RunAsync(cli, new ContainerSpec
             {

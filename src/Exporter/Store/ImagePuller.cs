@@ -127,6 +127,11 @@ public sealed class ImagePuller : IImageSource, IDisposable
                 var top = _unpacker.Unpack(manifest, config, lease, CancellationToken.None);
                 return _store.Record(image.Manifest, manifest, config, top, []);
             }
+            catch (Exception e) when (e is InvalidDataException or IOException)
+            {
+                var name = image.Names.Count > 0 ? image.Names[0] : image.ShortId;
+                throw new ImagePullException($"cannot unpack image {name} ({image.Manifest.Digest}): {e.Message}", e);
+            }
             finally
             {
                 _unpacks.TryRemove(digest, out _);
