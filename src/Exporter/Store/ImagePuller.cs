@@ -108,12 +108,18 @@ public sealed class ImagePuller : IImageSource, IDisposable
     /// <paramref name="image"/> with its layers applied as snapshots (its <see cref="StoredImage.TopSnapshot"/> set),
     /// applying the ones missing first: an image stored by a blobs-only pull is unpacked by the first build or run
     /// that uses it. Concurrent callers for one image share one unpack. The blobs must be in the content store.
+    /// An image with a top snapshot is returned as it is, without any I/O: the image's GC reference keeps that
+    /// snapshot and its parents.
     /// </summary>
     public Task<StoredImage> UnpackedAsync(StoredImage image, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(image);
+        if (image.TopSnapshot is not null)
+        {
+            return Task.FromResult(image);
+        }
         var config = _store.ReadConfig(image);
-        if (config.RootFs.DiffIds.Count == 0 || image.TopSnapshot is not null && _unpacker.IsUnpacked(config))
+        if (config.RootFs.DiffIds.Count == 0)
         {
             return Task.FromResult(image);
         }
