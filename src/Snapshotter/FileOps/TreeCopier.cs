@@ -32,16 +32,29 @@ internal sealed class TreeCopier
     {
         Errno.Check(Syscalls.Statx(Syscalls.AtFdCwd, sourcePath, Syscalls.AtSymlinkNoFollow, out var st), "lstat", sourcePath);
         using var parent = _dest.OpenParent(destRelative, out var name, create: true, created: _options.ChownCreated);
-        using var workers = _workers = st.IsDirectory ? FileCopyWorkers.ForThisMachine() : null;
-        CopyEntry(parent, name, sourcePath, st, destRelative, excludeBase);
+        WithWorkers(st.IsDirectory, () => CopyEntry(parent, name, sourcePath, st, destRelative, excludeBase));
     }
 
     /// <summary>Copies the contents of directory <paramref name="sourceDir"/> into <paramref name="destRelative"/> (created as needed).</summary>
     public void CopyContents(string sourceDir, string destRelative, string excludeBase)
     {
         using var dir = _dest.MakeDirectories(destRelative, _options.ChownCreated);
-        using var workers = _workers = FileCopyWorkers.ForThisMachine();
-        CopyChildren(dir, sourceDir, destRelative, excludeBase);
+        WithWorkers(true, () => CopyChildren(dir, sourceDir, destRelative, excludeBase));
+    }
+
+    /// <summary>Runs one top-level copy, with worker threads for its files when it is a tree.</summary>
+    private void WithWorkers(bool tree, Action copy)
+    {
+        _workers = tree ? FileCopyWorkers.ForThisMachine() : null;
+        try
+        {
+            copy();
+        }
+        finally
+        {
+            _workers?.Dispose();
+            _workers = null;
+        }
     }
 
     private void CopyChildren(DirFd dir, string sourceDir, string destRelative, string excludeBase)
