@@ -1,3 +1,4 @@
+using Builder.Server.Protocol;
 using Builder.Server.Protocol.Debugging;
 using Google.Protobuf;
 using Grpc.Core;
@@ -8,7 +9,7 @@ namespace Builder.Server.Debug;
 /// An export's tar as <see cref="ExportChunk"/> messages of up to 256 KiB: the tar writer's small writes are
 /// gathered into one chunk. The writer runs on its own thread, so a synchronous write waits for the wire.
 /// </summary>
-internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer, CancellationToken cancellationToken) : Stream
+internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer, CancellationToken cancellationToken) : WriteOnlyStream
 {
     private const int ChunkSize = 256 << 10;
     private readonly byte[] _buffer = new byte[ChunkSize];
@@ -16,12 +17,6 @@ internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer,
 
     /// <summary>Bytes sent so far.</summary>
     public long Sent { get; private set; }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
@@ -35,14 +30,6 @@ internal sealed class ExportChunkStream(IServerStreamWriter<ExportChunk> writer,
         Sent += _filled;
         _filled = 0;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken token) => WriteAsync(buffer.AsMemory(offset, count), token).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken token = default)
     {
