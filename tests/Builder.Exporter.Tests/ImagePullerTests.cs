@@ -23,6 +23,28 @@ public sealed class ImagePullerTests
         RetryBaseDelay = TimeSpan.FromMilliseconds(1),
     });
 
+    /// <summary>A fresh data root with its image store and a puller on an anonymous, retry-free client.</summary>
+    private sealed class PullRig : IDisposable
+    {
+        public TempDataRoot Temp { get; } = new();
+        public RegistryClient Client { get; } = NewClient();
+        public ImageStore Store { get; }
+        public ImagePuller Puller { get; }
+
+        public PullRig()
+        {
+            Store = new ImageStore(Temp.Root);
+            Puller = new ImagePuller(Store, Client);
+        }
+
+        public void Dispose()
+        {
+            Puller.Dispose();
+            Client.Dispose();
+            Temp.Dispose();
+        }
+    }
+
     private static async Task<string> NewRepositoryWithBusyboxAsync()
     {
         var registry = await SharedRegistry.GetAsync();
@@ -36,10 +58,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var reference = ImageReference.Parse(await BusyboxImage.ReferenceAsync());
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var store = new ImageStore(temp.Root);
-        var puller = new ImagePuller(store, client);
+        using var rig = new PullRig();
+        var (temp, store, puller) = (rig.Temp, rig.Store, rig.Puller);
 
         var first = await puller.PullAsync(reference, Platform.Host, Cancel);
         Assert.Equal([reference.ToString()], first.Names);
@@ -62,10 +82,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var store = new ImageStore(temp.Root);
-        var puller = new ImagePuller(store, client);
+        using var rig = new PullRig();
+        var (temp, store, puller) = (rig.Temp, rig.Store, rig.Puller);
 
         var pulled = await puller.PullAsync(reference, Platform.Host, unpack: false, Cancel);
 
@@ -93,10 +111,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var store = new ImageStore(temp.Root);
-        var puller = new ImagePuller(store, client);
+        using var rig = new PullRig();
+        var (temp, store, puller) = (rig.Temp, rig.Store, rig.Puller);
         var pulled = await puller.PullAsync(reference, Platform.Host, unpack: false, Cancel);
         var layer = store.ReadManifest(pulled).Layers[0].Digest;
         var path = Path.Combine(temp.Root.Path, "content", "blobs", "sha256", layer.Hex);
@@ -127,9 +143,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var reference = ImageReference.Parse(await NewRepositoryWithBusyboxAsync());
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var puller = new ImagePuller(new ImageStore(temp.Root), client);
+        using var rig = new PullRig();
+        var (temp, puller) = (rig.Temp, rig.Puller);
         var pulls = Enumerable.Range(0, 4).Select(_ => puller.PullAsync(reference, Platform.Host, Cancel)).ToArray();
         var images = await Task.WhenAll(pulls);
         Assert.All(images, i => Assert.Equal((images[0].Manifest, images[0].TopSnapshot), (i.Manifest, i.TopSnapshot)));
@@ -187,10 +202,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var reference = ImageReference.Parse(await BusyboxImage.ReferenceAsync());
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var store = new ImageStore(temp.Root);
-        var puller = new ImagePuller(store, client);
+        using var rig = new PullRig();
+        var (temp, store, puller) = (rig.Temp, rig.Store, rig.Puller);
         var pulled = await puller.PullAsync(reference, Platform.Host, Cancel);
         // Port 1 on loopback: nothing listens, the connection is refused.
         var offline = ImageReference.Parse("127.0.0.1:1/busybox:latest");
@@ -218,10 +231,8 @@ public sealed class ImagePullerTests
     {
         Capabilities.RequireRoot();
         var registry = await SharedRegistry.GetAsync();
-        using var temp = new TempDataRoot();
-        using var client = NewClient();
-        var store = new ImageStore(temp.Root);
-        var puller = new ImagePuller(store, client);
+        using var rig = new PullRig();
+        var (temp, store, puller) = (rig.Temp, rig.Store, rig.Puller);
         var missing = ImageReference.Parse($"{registry.Host}/absent/{Guid.NewGuid():N}:v9");
 
         var error = await Assert.ThrowsAsync<ImagePullException>(() => puller.GetAsync(missing, Platform.Host, PullPolicy.Default, _ => Assert.Fail("no local copy, no warning"), Cancel));
