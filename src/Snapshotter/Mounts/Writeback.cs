@@ -40,7 +40,8 @@ public sealed class Writeback : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
+        // Yielding: otherwise the caller's continuation (the rest of the build) would run on the loop's own thread.
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.ForceYielding);
         _stop.Dispose();
     }
 
